@@ -1,0 +1,481 @@
+package event
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"mime"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	ce "github.com/cloudevents/sdk-go/v2/event"
+	cetypes "github.com/cloudevents/sdk-go/v2/types"
+)
+
+// The context attributes CloudEvents 1.0 defines; every other attribute
+// is an extension.
+var coreAttributes = []string{"specversion", "id", "source", "type", "datacontenttype", "dataschema", "subject", "time"}
+
+func isCoreAttribute(name string) bool {
+	for _, a := range coreAttributes {
+		if a == name {
+			return true
+		}
+	}
+	return false
+}
+
+// valueKind is the CloudEvents type of an attribute value as it arrived.
+type valueKind int
+
+const (
+	kindString valueKind = iota
+	kindBool
+	kindInteger
+	kindOther // a JSON value CloudEvents has no type for: object, array, fraction
+)
+
+// attr is one context attribute as it arrived, before any check.
+type attr struct {
+	kind valueKind
+	str  string // kindString
+	// surrogate: the JSON text escaped an unpaired surrogate, which the
+	// decoded str no longer shows.
+	surrogate bool
+	b         bool   // kindBool
+	i         int32  // kindInteger
+	what      string // kindOther: "object", "array", "number with a fraction"...
+	label     string // how the source spelled the attribute, for paths
+}
+
+// dataForm says how the event's data arrived.
+type dataForm int
+
+const (
+	dataNone   dataForm = iota
+	dataJSON            // structured "data" member, any JSON value
+	dataBase64          // structured "data_base64", or binary bytes
+)
+
+// rawEvent is an event in any binding, reduced to what validation needs:
+// the attributes by name and the data bytes. Every decoder fills one and
+// [Validator.check] does the rest, so every binding gets the same rules.
+type rawEvent struct {
+	attrs    map[string]attr
+	order    []string // attribute names in arrival order, for stable output
+	form     dataForm
+	data     []byte // JSON text (dataJSON) or the decoded bytes (dataBase64)
+	dataPath string // where problems with non-JSON bytes are reported
+	problems []Problem
+	// fatal: the input is not an event at all (not JSON, not an object);
+	// its one problem says so and no attribute is checked.
+	fatal bool
+}
+
+func (r *rawEvent) add(path, rule, msg string) {
+	r.problems = append(r.problems, Problem{Path: path, Rule: rule, Message: msg})
+}
+
+func (r *rawEvent) set(name string, a attr) {
+	if r.attrs == nil {
+		r.attrs = map[string]attr{}
+	}
+	if _, dup := r.attrs[name]; !dup {
+		r.order = append(r.order, name)
+	}
+	r.attrs[name] = a
+}
+
+// attrPath is the JSON path of an attribute. Names that are not plain
+// lower-case words are quoted, and names that could carry personal data
+// are masked.
+func attrPath(name string) string {
+	return "$" + pathSegment(name)
+}
+
+// decodeStructured reads one event in the CloudEvents JSON format.
+func decodeStructured(b []byte) *rawEvent {
+	r := &rawEvent{}
+	if !utf8.Valid(b) {
+		r.add("$", "json", "the event is not valid UTF-8 text; JSON must be encoded as UTF-8")
+		r.fatal = true
+		return r
+	}
+	members, err := objectMembers(b)
+	if err != nil {
+		r.add("$", "json", err.Error())
+		r.fatal = true
+		return r
+	}
+	seen := map[string]bool{}
+	for _, m := range members {
+		if seen[m.name] {
+			r.add(attrPath(m.name), "duplicate", "the member appears more than once; give each attribute once")
+			continue
+		}
+		seen[m.name] = true
+		if isNull(m.value) {
+			// JSON format 1.0: null means the attribute is absent.
+			continue
+		}
+		switch m.name {
+		case "data":
+			r.form = dataJSON
+			r.data = compactJSON(m.value)
+			continue
+		case "data_base64":
+			var s string
+			if err := json.Unmarshal(m.value, &s); err != nil {
+				r.add("$.data_base64", "type", "data_base64 must be a JSON string holding base64 (RFC 4648) text")
+				continue
+			}
+			d, err := base64.StdEncoding.DecodeString(s)
+			if err != nil {
+				r.add("$.data_base64", "base64", "data_base64 is not valid base64 (RFC 4648, standard alphabet, with padding)")
+				continue
+			}
+			r.form, r.data, r.dataPath = dataBase64, d, "$.data_base64"
+			continue
+		}
+		if !validAttributeName(m.name) {
+			r.add(attrPath(m.name), "attribute-name", attributeNameMessage)
+			continue
+		}
+		r.set(m.name, jsonAttr(m.value))
+	}
+	if seen["data"] && seen["data_base64"] && !isNullMember(members, "data") && !isNullMember(members, "data_base64") {
+		r.add("$.data_base64", "data-exclusive", "an event carries data or data_base64, never both; send JSON data in data")
+	}
+	return r
+}
+
+func isNullMember(ms []member, name string) bool {
+	for _, m := range ms {
+		if m.name == name {
+			return isNull(m.value)
+		}
+	}
+	return true
+}
+
+const attributeNameMessage = "attribute names must consist of lower-case letters a-z and digits 0-9 only (CloudEvents 1.0 naming rule); rename the attribute or move the value into data"
+
+// validAttributeName: CloudEvents 1.0 says names MUST be lower-case
+// letters and digits of ASCII. That they SHOULD NOT exceed 20 characters
+// is a recommendation, which sundflow does not enforce.
+func validAttributeName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func isNull(v json.RawMessage) bool { return string(v) == "null" }
+
+func compactJSON(v json.RawMessage) []byte {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, v); err != nil {
+		return append([]byte(nil), v...)
+	}
+	return buf.Bytes()
+}
+
+// jsonAttr maps a JSON value to the CloudEvents type system: string,
+// boolean, or integer (32-bit signed).
+func jsonAttr(v json.RawMessage) attr {
+	switch v[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return attr{kind: kindOther, what: "malformed string"}
+		}
+		// encoding/json turns an unpaired \uD800 escape into U+FFFD;
+		// CloudEvents strings must not hold surrogates at all.
+		return attr{kind: kindString, str: s, surrogate: hasLoneSurrogate(v)}
+	case 't', 'f':
+		return attr{kind: kindBool, b: v[0] == 't'}
+	case '{':
+		return attr{kind: kindOther, what: "an object"}
+	case '[':
+		return attr{kind: kindOther, what: "an array"}
+	default:
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil || f != math.Trunc(f) {
+			return attr{kind: kindOther, what: "a number with a fraction"}
+		}
+		if f < math.MinInt32 || f > math.MaxInt32 {
+			return attr{kind: kindOther, what: "an integer outside the 32-bit range"}
+		}
+		return attr{kind: kindInteger, i: int32(f)}
+	}
+}
+
+// envelope checks the context attributes and builds the event. The
+// returned type is "" when the type attribute is missing or unknown.
+func (r *rawEvent) envelope() (ce.Event, Type) {
+	ec := &ce.EventContextV1{}
+	var t Type
+
+	str := func(name string, required bool) (string, bool) {
+		a, ok := r.attrs[name]
+		if !ok {
+			if required {
+				r.add(attrPath(name), "required", requiredMessages[name])
+			}
+			return "", false
+		}
+		if a.kind != kindString {
+			r.add(attrPath(name), "type", name+" must be a JSON string")
+			return "", false
+		}
+		if a.str == "" {
+			r.add(attrPath(name), "non-empty", name+" must not be an empty string")
+			return "", false
+		}
+		if a.surrogate || !validStringChars(a.str) {
+			r.add(attrPath(name), "string-chars", name+" contains a control character, a surrogate or a Unicode noncharacter, which CloudEvents strings must not contain")
+			return "", false
+		}
+		return a.str, true
+	}
+
+	if v, ok := str("specversion", true); ok && v != ce.CloudEventsVersionV1 {
+		r.add("$.specversion", "specversion", `specversion must be "1.0": sundflow accepts CloudEvents 1.0 only`)
+	}
+	if v, ok := str("id", true); ok {
+		ec.ID = v
+	}
+	if v, ok := str("source", true); ok {
+		if u, ok := parseURIRef(v); ok {
+			ec.Source = u
+		} else {
+			r.add("$.source", "uri-reference", "source must be a URI-reference (RFC 3986), e.g. https://jobcenter.example.dk/case-system or urn:sundflow:source:helsingor; percent-encode spaces and other characters URIs do not allow")
+		}
+	}
+	if v, ok := str("type", true); ok {
+		if Type(v).Known() {
+			t = Type(v)
+			ec.Type = v
+		} else {
+			r.add("$.type", "unknown-type", "type is not one sundflow knows; use one of: "+knownTypeList())
+		}
+	}
+	if v, ok := str("subject", false); ok {
+		ec.Subject = &v
+	}
+	if v, ok := str("time", false); ok {
+		if tm, ok := parseTime(v); ok {
+			ec.Time = &cetypes.Timestamp{Time: tm}
+		} else {
+			r.add("$.time", "time", "time must be an RFC 3339 timestamp with a date, a time and an offset, e.g. 2024-03-01T09:30:00Z or 2024-03-01T10:30:00.250+01:00")
+		}
+	} else if _, present := r.attrs["time"]; !present {
+		r.add("$.time", "required", requiredMessages["time"])
+	}
+	if v, ok := str("datacontenttype", false); ok {
+		mt, _, err := mime.ParseMediaType(v)
+		switch {
+		case err != nil:
+			r.add("$.datacontenttype", "media-type", `datacontenttype must be a media type (RFC 2046), e.g. "application/json"`)
+		case !isJSONMediaType(mt):
+			r.add("$.datacontenttype", "profile.datacontenttype", `sundflow events carry JSON data: set datacontenttype to "application/json" (or leave it out in structured mode)`)
+		default:
+			ec.DataContentType = &v
+		}
+	}
+	if v, ok := str("dataschema", false); ok {
+		u, err := url.Parse(v)
+		switch {
+		case err != nil || !u.IsAbs() || !uriChars(v):
+			r.add("$.dataschema", "uri", "dataschema must be an absolute URI (RFC 3986); leave it out or use the schema URI of the type")
+		case t != "" && v != t.SchemaURI():
+			r.add("$.dataschema", "profile.dataschema", "dataschema does not match the type; leave it out or set it to "+t.SchemaURI())
+		default:
+			ec.DataSchema = &cetypes.URI{URL: *u}
+		}
+	}
+
+	for _, name := range r.order {
+		if isCoreAttribute(name) {
+			continue
+		}
+		a := r.attrs[name]
+		var val any
+		switch a.kind {
+		case kindString:
+			if a.surrogate || !validStringChars(a.str) {
+				r.add(attrPath(name), "string-chars", "the extension contains a control character, a surrogate or a Unicode noncharacter, which CloudEvents strings must not contain")
+				continue
+			}
+			val = a.str
+		case kindBool:
+			val = a.b
+		case kindInteger:
+			val = a.i
+		default:
+			r.add(attrPath(name), "extension-type", "extension values must be a string, a boolean or an integer in the 32-bit range (CloudEvents type system); this one is "+a.what)
+			continue
+		}
+		if ec.Extensions == nil {
+			ec.Extensions = map[string]any{}
+		}
+		ec.Extensions[name] = val
+	}
+
+	e := ce.Event{Context: ec}
+	if ec.DataContentType == nil {
+		if _, sent := r.attrs["datacontenttype"]; !sent {
+			ct := ce.ApplicationJSON
+			ec.DataContentType = &ct
+		}
+	}
+	switch r.form {
+	case dataJSON:
+		e.DataEncoded = r.data
+	case dataBase64:
+		e.DataEncoded = r.data
+		e.DataBase64 = true
+	}
+	return e, t
+}
+
+var requiredMessages = map[string]string{
+	"specversion": `specversion is required: set it to "1.0"`,
+	"id":          "id is required: a string unique within the source, e.g. the source system's own key of the record plus a version",
+	"source":      "source is required: a URI-reference naming the system that sent the event, e.g. https://jobcenter.example.dk/case-system",
+	"type":        "type is required: one of " + knownTypeList(),
+	"time":        "time is required by sundflow (figures are placed by when things happened): an RFC 3339 timestamp, e.g. 2024-03-01T09:30:00Z",
+}
+
+func knownTypeList() string {
+	s := make([]string, len(Types))
+	for i, t := range Types {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+func isJSONMediaType(mt string) bool {
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// parseTime accepts RFC 3339 with any offset and any fraction; RFC 3339
+// allows lower-case t and z, which Go's parser does not, hence ToUpper
+// (the other characters of a timestamp are digits and punctuation).
+func parseTime(s string) (time.Time, bool) {
+	tm, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return tm, true
+}
+
+// parseURIRef parses a URI-reference. The SDK keeps a url.URL, which can
+// re-spell a reference (upper-case scheme, escapes); source is half of an
+// event's identity, so when re-spelling would change it the reference is
+// kept verbatim in Opaque, which url.URL.String writes back unchanged.
+func parseURIRef(s string) (cetypes.URIRef, bool) {
+	if !uriChars(s) {
+		return cetypes.URIRef{}, false
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return cetypes.URIRef{}, false
+	}
+	if u.String() != s {
+		return cetypes.URIRef{URL: url.URL{Opaque: s}}, true
+	}
+	return cetypes.URIRef{URL: *u}, true
+}
+
+// uriChars reports whether s uses only the characters RFC 3986 allows in
+// a URI-reference, with every % starting a two-digit hex escape.
+func uriChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("-._~:/?#[]@!$&'()*+,;=", c) >= 0:
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return false
+			}
+			i += 2
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// validStringChars applies the CloudEvents String type's rule: no control
+// characters (U+0000-U+001F, U+007F-U+009F), no surrogates and no
+// noncharacters.
+func validStringChars(s string) bool {
+	for _, r := range s {
+		switch {
+		case r <= 0x1F, r >= 0x7F && r <= 0x9F:
+			return false
+		case r == utf8.RuneError:
+			// Invalid UTF-8 or an unpaired surrogate that JSON decoding
+			// replaced; a literal U+FFFD is allowed but indistinguishable
+			// here, so check the bytes.
+			if !utf8.ValidString(s) {
+				return false
+			}
+		case r >= 0xD800 && r <= 0xDFFF:
+			return false
+		case r >= 0xFDD0 && r <= 0xFDEF, r&0xFFFE == 0xFFFE:
+			return false
+		}
+	}
+	return true
+}
+
+// hasLoneSurrogate reports whether a JSON string literal escapes a
+// surrogate that is not part of a valid pair.
+func hasLoneSurrogate(lit []byte) bool {
+	s := string(lit)
+	for i := 0; i+5 < len(s); i++ {
+		if s[i] != '\\' {
+			continue
+		}
+		if s[i+1] != 'u' {
+			i++ // skip the escaped character, which may be a backslash
+			continue
+		}
+		r, err := strconv.ParseUint(s[i+2:i+6], 16, 32)
+		if err != nil {
+			return false // json.Unmarshal accepted it, so unreachable
+		}
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+11 < len(s) && s[i+6] == '\\' && s[i+7] == 'u' {
+				lo, err := strconv.ParseUint(s[i+8:i+12], 16, 32)
+				if err == nil && lo >= 0xDC00 && lo <= 0xDFFF {
+					i += 11
+					continue
+				}
+			}
+			return true
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		}
+		i += 5
+	}
+	return false
+}

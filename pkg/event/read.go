@@ -1,0 +1,101 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// MaxReadBytes bounds what [Validator.ReadEvents] reads: a file for the
+// validate command, not a data dump.
+const MaxReadBytes = 256 << 20
+
+// element is one value of a JSON array and the line it starts on.
+type element struct {
+	value json.RawMessage
+	line  int
+}
+
+// arrayElements splits a JSON array into its elements. The error says
+// why the text is not a JSON array, without quoting it.
+func arrayElements(b []byte) ([]element, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, jsonError(err, b)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return nil, fmt.Errorf("a batch must be a JSON array [...] of events, not %s", jsonKind(tok))
+	}
+	var out []element
+	for dec.More() {
+		start := int(dec.InputOffset())
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, jsonError(err, b)
+		}
+		// InputOffset is at the end of the previous token; the element
+		// starts at the first non-space, non-comma byte after it.
+		for start < len(b) && (b[start] == ',' || isSpace(b[start])) {
+			start++
+		}
+		line, _ := lineCol(b, start)
+		out = append(out, element{value: v, line: line})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, jsonError(err, b)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("the text goes on after the batch's closing bracket")
+	}
+	return out, nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// ReadEvents reads events for the validate command and checks each one.
+// It accepts one event (a JSON object, pretty-printed or not), a JSON
+// array of events, or JSON lines (one event per line; blank lines are
+// skipped). Each [Result] carries the event's index and starting line.
+// The error is non-nil only when the input cannot be read or split into
+// events at all (an array with broken JSON, say).
+func (v *Validator) ReadEvents(r io.Reader) ([]Result, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxReadBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	if len(b) > MaxReadBytes {
+		return nil, fmt.Errorf("read events: input is larger than %d bytes", MaxReadBytes)
+	}
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark some editors write
+	trimmed := bytes.TrimLeft(b, " \t\r\n")
+	if len(trimmed) == 0 {
+		return nil, errors.New("read events: the input is empty")
+	}
+	offset := len(b) - len(trimmed)
+	if trimmed[0] == '[' {
+		res, err := v.ParseBatch(b)
+		if err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		return res, nil
+	}
+	if json.Valid(trimmed) {
+		line, _ := lineCol(b, offset)
+		e, err := v.ParseStructured(trimmed)
+		return []Result{{Index: 0, Line: line, Event: e, Err: err}}, nil
+	}
+	// JSON lines: every non-blank line is one event.
+	var out []Result
+	for i, ln := range bytes.Split(b, []byte{'\n'}) {
+		ln = bytes.TrimSpace(ln)
+		if len(ln) == 0 {
+			continue
+		}
+		e, err := v.ParseStructured(ln)
+		out = append(out, Result{Index: len(out), Line: i + 1, Event: e, Err: err})
+	}
+	return out, nil
+}
