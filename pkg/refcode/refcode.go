@@ -20,19 +20,28 @@ const (
 	Sweden  = "SE"
 )
 
-// IsCountry reports whether code is an ISO 3166-1 alpha-2 code of a
-// country, written exactly as the standard does (two upper-case
-// letters). Deprecated or macro-region codes (UK, EU, 001) are not.
+// IsCountry reports whether code is an officially assigned ISO 3166-1
+// alpha-2 code (249 of them), written exactly as the standard does: two
+// upper-case letters. The region data is CLDR's, through
+// golang.org/x/text/language; it also knows deprecated codes, which
+// canonicalise to their successor (UK to GB, DD to DE) and are refused,
+// and the codes in [notAssigned].
 func IsCountry(code string) bool {
 	if len(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' {
 		return false
 	}
 	r, err := language.ParseRegion(code)
-	if err != nil {
+	if err != nil || !r.IsCountry() || r.Canonicalize().String() != code {
 		return false
 	}
-	return r.IsCountry() && r.String() == code
+	return !strings.Contains(notAssigned, code)
 }
+
+// notAssigned lists codes CLDR treats as regions that ISO 3166-1 does
+// not assign to a country: exceptionally reserved (AC, CP, CQ, DG, EA,
+// IC, TA), transitionally reserved after withdrawal (AN, CS, NT, SU, YU),
+// historical (FQ, PC), and CLDR's own or user-assigned (EZ, UN, XK).
+const notAssigned = "AC AN CP CQ CS DG EA EZ FQ IC NT PC SU TA UN XK YU"
 
 // Municipality is a Danish kommune or a Swedish kommun.
 type Municipality struct {
