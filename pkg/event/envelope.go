@@ -148,7 +148,9 @@ func decodeStructured(b []byte) *rawEvent {
 		r.set(m.name, jsonAttr(m.value))
 	}
 	if seen["data"] && seen["data_base64"] && !isNullMember(members, "data") && !isNullMember(members, "data_base64") {
+		// Which one the source meant is unknowable, so neither is checked.
 		r.add("$.data_base64", "data-exclusive", "an event carries data or data_base64, never both; send JSON data in data")
+		r.form, r.data = dataNone, nil
 	}
 	return r
 }
@@ -285,7 +287,7 @@ func (r *rawEvent) envelope() (ce.Event, Type) {
 	if v, ok := str("datacontenttype", false); ok {
 		mt, _, err := mime.ParseMediaType(v)
 		switch {
-		case err != nil:
+		case err != nil || !typeSlashSubtype(mt):
 			r.add("$.datacontenttype", "media-type", `datacontenttype must be a media type (RFC 2046), e.g. "application/json"`)
 		case !isJSONMediaType(mt):
 			r.add("$.datacontenttype", "profile.datacontenttype", `sundflow events carry JSON data: set datacontenttype to "application/json" (or leave it out in structured mode)`)
@@ -363,6 +365,13 @@ func knownTypeList() string {
 		s[i] = string(t)
 	}
 	return strings.Join(s, ", ")
+}
+
+// typeSlashSubtype: RFC 2046 media types are type/subtype;
+// mime.ParseMediaType also takes a lone token such as "json".
+func typeSlashSubtype(mt string) bool {
+	typ, sub, ok := strings.Cut(mt, "/")
+	return ok && typ != "" && sub != "" && !strings.Contains(sub, "/")
 }
 
 func isJSONMediaType(mt string) bool {
