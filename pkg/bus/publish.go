@@ -98,6 +98,9 @@ func (p *Publisher) PublishAll(ctx context.Context, msgs []Message) ([]Ack, erro
 		case err := <-f.Err():
 			return nil, fmt.Errorf("store message %d of %d on %s: %w: %w", i+1, len(msgs), msgs[i].Subject, ErrUnavailable, err)
 		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return nil, fmt.Errorf("wait for acknowledgement of message %d of %d: %w: none within %s", i+1, len(msgs), ErrUnavailable, p.timeout)
+			}
 			return nil, fmt.Errorf("wait for acknowledgement of message %d of %d: %w: %w", i+1, len(msgs), ErrUnavailable, ctx.Err())
 		}
 	}

@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,18 +105,38 @@ func TestPublishAll(t *testing.T) {
 
 func TestPublishAllUnavailable(t *testing.T) {
 	tests := []struct {
-		name   string
+		name    string
 		breakIt func(t *testing.T, ns *server.Server, js jetstream.JetStream)
+		wantIn  string // in the error
 	}{
 		{"server down", func(t *testing.T, ns *server.Server, _ jetstream.JetStream) {
 			ns.Shutdown()
 			ns.WaitForShutdown()
-		}},
+		}, "jetstream unavailable"},
 		{"stream deleted", func(t *testing.T, _ *server.Server, js jetstream.JetStream) {
 			if err := js.DeleteStream(context.Background(), bus.EventsStream); err != nil {
 				t.Fatal(err)
 			}
-		}},
+		}, "none within 500ms"},
+		{"no acknowledgement in time", func(t *testing.T, ns *server.Server, js jetstream.JetStream) {
+			// The stream gone and a plain subscriber that never answers in
+			// its place: the publish is delivered but nobody acknowledges,
+			// as with a JetStream too slow to answer.
+			if err := js.DeleteStream(context.Background(), bus.EventsStream); err != nil {
+				t.Fatal(err)
+			}
+			nc, err := nats.Connect(ns.ClientURL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(nc.Close)
+			if _, err := nc.SubscribeSync(event.PlacementStarted.Subject()); err != nil {
+				t.Fatal(err)
+			}
+			if err := nc.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}, "none within 500ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,6 +146,9 @@ func TestPublishAllUnavailable(t *testing.T) {
 			_, err := p.PublishAll(context.Background(), []bus.Message{msg("x")})
 			if !errors.Is(err, bus.ErrUnavailable) {
 				t.Fatalf("PublishAll: got %v, want ErrUnavailable", err)
+			}
+			if !strings.Contains(err.Error(), tt.wantIn) {
+				t.Errorf("error %q does not say %q", err, tt.wantIn)
 			}
 			if err := bus.CheckReady(context.Background(), nc, js); !errors.Is(err, bus.ErrNotReady) {
 				t.Errorf("CheckReady: got %v, want ErrNotReady", err)
