@@ -17,7 +17,9 @@ import (
 	"time"
 
 	ce "github.com/cloudevents/sdk-go/v2/event"
+
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sundflow/sundflow/pkg/event"
 )
 
 // BatchContentType is the CloudEvents HTTP binding's batch mode.
@@ -266,7 +268,7 @@ func encodeBatch(batch []ce.Event) ([]byte, error) {
 	buf.Grow(len(batch) * 700)
 	buf.WriteByte('[')
 	for i := range batch {
-		b, err := json.Marshal(batch[i])
+		b, err := event.Encode(batch[i])
 		if err != nil {
 			return nil, fmt.Errorf("encode event %d (id %q): %w", i, batch[i].ID(), err)
 		}

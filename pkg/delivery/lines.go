@@ -3,12 +3,13 @@ package delivery
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
 
 	ce "github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/sundflow/sundflow/pkg/event"
 )
 
 // Lines writes events as JSON lines (one structured CloudEvent per line)
@@ -33,7 +34,7 @@ func (l *Lines) Publish(ctx context.Context, events []ce.Event) (Result, error) 
 		if err := ctx.Err(); err != nil {
 			return r, fmt.Errorf("write events: %w", err)
 		}
-		b, err := json.Marshal(events[i])
+		b, err := event.Encode(events[i])
 		if err != nil {
 			return r, fmt.Errorf("encode event %d (id %q): %w", i, events[i].ID(), err)
 		}
