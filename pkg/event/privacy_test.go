@@ -74,8 +74,12 @@ func TestPrivacyEverywhere(t *testing.T) {
 		{"subject", func(s string) string { return strings.Replace(s, `"time"`, `"subject":"`+cpr+`","time"`, 1) }, "$.subject"},
 		{"extension", func(s string) string { return strings.Replace(s, `"time"`, `"note":"`+cpr+`","time"`, 1) }, "$.note"},
 		{"id", func(s string) string { return strings.Replace(s, `"id":"p-1"`, `"id":"`+cpr+`"`, 1) }, "$.id"},
-		{"data free text", func(s string) string { return strings.Replace(s, `"reason":"other"`, `"reason":"other","note":"`+cpr+`"`, 1) }, "$.data.note"},
-		{"data member name", func(s string) string { return strings.Replace(s, `"reason":"other"`, `"reason":"other","`+cpr+`":1`, 1) }, "$.data"},
+		{"data free text", func(s string) string {
+			return strings.Replace(s, `"reason":"other"`, `"reason":"other","note":"`+cpr+`"`, 1)
+		}, "$.data.note"},
+		{"data member name", func(s string) string {
+			return strings.Replace(s, `"reason":"other"`, `"reason":"other","`+cpr+`":1`, 1)
+		}, "$.data"},
 	}
 	base := `{"specversion":"1.0","id":"p-1","source":"urn:test","type":"org.sundflow.placement.ended.v1","time":"2024-03-01T09:00:00Z","data":{"placement_id":"p1","person":"` +
 		pseudonym.Derive(fixtureKey, "synthetic-person-01") + `","end":"2024-03-01","reason":"other"}}`
