@@ -280,6 +280,14 @@ func problemsOf(err error) []event.Problem {
 	return []event.Problem{{Path: "$", Rule: "decode", Message: err.Error()}}
 }
 
+// invalidDetail sums up why an event was not stored.
+func invalidDetail(ps []event.Problem) string {
+	if len(ps) == 1 {
+		return "the event was not stored: " + ps[0].String()
+	}
+	return fmt.Sprintf("the event was not stored: %d problems, listed in problems; the first: %s", len(ps), ps[0].String())
+}
+
 func forbiddenProblem(err error) event.Problem {
 	var fe *auth.ForbiddenError
 	if errors.As(err, &fe) {
@@ -324,8 +332,7 @@ func (g *Gateway) answerOne(w http.ResponseWriter, r *http.Request, it item) {
 	case it.tooLarge:
 		p = newProblem(http.StatusRequestEntityTooLarge, ProblemTooLarge, "Content Too Large", it.problems[0].Message)
 	default:
-		p = newProblem(http.StatusBadRequest, ProblemInvalid, "Bad Request",
-			fmt.Sprintf("the event breaks %d rule(s) of the contract; see problems", len(it.problems)))
+		p = newProblem(http.StatusBadRequest, ProblemInvalid, "Bad Request", invalidDetail(it.problems))
 	}
 	p.Problems = it.problems
 	writeProblem(w, r, p)

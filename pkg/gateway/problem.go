@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -49,16 +50,20 @@ func newProblem(status int, kind, title, detail string) *Problem {
 
 // writeJSON answers with v as JSON.
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
-	b, err := json.Marshal(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep <token> and R&D readable
+	err := enc.Encode(v)
+	b := buf.Bytes()
 	if err != nil {
 		// Only our own types go here; they always encode.
 		http.Error(w, "encode answer: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {

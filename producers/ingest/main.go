@@ -13,8 +13,9 @@ import (
 )
 
 type cli struct {
-	Serve    serveCmd    `cmd:"" default:"withargs" help:"Run the HTTP gateway (the default)."`
-	Validate validateCmd `cmd:"" help:"Check events in a file (one event, a JSON array, or JSON lines) against the contract; exits 0 only if all are valid."`
+	Serve     serveCmd     `cmd:"" default:"withargs" help:"Run the HTTP gateway (the default)."`
+	Validate  validateCmd  `cmd:"" help:"Check events in a file (one event, a JSON array, or JSON lines) against the contract; exits 0 only if all are valid."`
+	HashToken hashTokenCmd `cmd:"" name:"hash-token" help:"Print the token_sha256 of a token read from stdin (or --generate a new token) for the tokens file."`
 }
 
 func main() {
