@@ -12,10 +12,10 @@ import (
 // Ad is the part of a JobStream ad sundflow reads. Every field may be
 // null or missing in real streams.
 type Ad struct {
-	ID                  text     `json:"id"`
-	Headline            text     `json:"headline"`
-	NumberOfVacancies   *float64 `json:"number_of_vacancies"`
-	Employer            *struct {
+	ID                text     `json:"id"`
+	Headline          text     `json:"headline"`
+	NumberOfVacancies *float64 `json:"number_of_vacancies"`
+	Employer          *struct {
 		OrganizationNumber text `json:"organization_number"`
 		Name               text `json:"name"`
 		Workplace          text `json:"workplace"`
