@@ -230,6 +230,7 @@ func TestReadEvents(t *testing.T) {
 		{"one pretty event", "\n" + valid, []int{2}, []bool{true}, false},
 		{"array", "[" + valid + "," + valid + "]", []int{1, 1 + strings.Count(valid, "\n")}, []bool{true, true}, false},
 		{"JSON lines with a broken line", compact(valid) + "\n\n{broken\n" + compact(valid) + "\n", []int{1, 3, 4}, []bool{true, false, true}, false},
+		{"pretty events in a row", valid + "\n" + valid, []int{1, 2 + strings.Count(valid, "\n")}, []bool{true, true}, false},
 		{"byte order mark", "\ufeff" + compact(valid), []int{1}, []bool{true}, false},
 		{"empty", "  \n", nil, nil, true},
 		{"broken array", "[" + valid, nil, nil, true},

@@ -21,8 +21,8 @@ const (
 )
 
 var privacyMessages = map[string]string{
-	RulePrivacyCPR:          "holds something shaped like a Danish CPR number; national ids must never be sent: identify the person by their pseudonym (pkg/pseudonym) and remove the number from any text",
-	RulePrivacyPersonnummer: "holds something shaped like a Swedish personnummer or samordningsnummer; national ids must never be sent: identify the person by their pseudonym (pkg/pseudonym) and remove the number from any text",
+	RulePrivacyCPR:          "holds something shaped like a Danish CPR number; national ids must never be sent: identify the person by their pseudonym (lower-case hex HMAC-SHA256 of the national id under the source's secret key) and remove the number from any text",
+	RulePrivacyPersonnummer: "holds something shaped like a Swedish personnummer or samordningsnummer; national ids must never be sent: identify the person by their pseudonym (lower-case hex HMAC-SHA256 of the national id under the source's secret key) and remove the number from any text",
 	RulePrivacyEmail:        "holds an e-mail address; e-mail addresses must not be sent: identify a person by their pseudonym and remove addresses from any text",
 }
 

@@ -57,8 +57,10 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // ReadEvents reads events for the validate command and checks each one.
 // It accepts one event (a JSON object, pretty-printed or not), a JSON
-// array of events, or JSON lines (one event per line; blank lines are
-// skipped). Each [Result] carries the event's index and starting line.
+// array of events, several events one after the other (JSON lines, or
+// pretty-printed objects in a row), or, when that text is not valid JSON
+// throughout, JSON lines read line by line so one broken line does not
+// hide the others (blank lines are skipped). Each [Result] carries the event's index and starting line.
 // The error is non-nil only when the input cannot be read or split into
 // events at all (an array with broken JSON, say).
 func (v *Validator) ReadEvents(r io.Reader) ([]Result, error) {
@@ -74,7 +76,6 @@ func (v *Validator) ReadEvents(r io.Reader) ([]Result, error) {
 	if len(trimmed) == 0 {
 		return nil, errors.New("read events: the input is empty")
 	}
-	offset := len(b) - len(trimmed)
 	if trimmed[0] == '[' {
 		res, err := v.ParseBatch(b)
 		if err != nil {
@@ -82,10 +83,8 @@ func (v *Validator) ReadEvents(r io.Reader) ([]Result, error) {
 		}
 		return res, nil
 	}
-	if json.Valid(trimmed) {
-		line, _ := lineCol(b, offset)
-		e, err := v.ParseStructured(trimmed)
-		return []Result{{Index: 0, Line: line, Event: e, Err: err}}, nil
+	if res, ok := v.readStream(b); ok {
+		return res, nil
 	}
 	// JSON lines: every non-blank line is one event.
 	var out []Result
@@ -98,4 +97,27 @@ func (v *Validator) ReadEvents(r io.Reader) ([]Result, error) {
 		out = append(out, Result{Index: len(out), Line: i + 1, Event: e, Err: err})
 	}
 	return out, nil
+}
+
+// readStream reads JSON values one after the other; ok is false when the
+// text is not a clean sequence of JSON values.
+func (v *Validator) readStream(b []byte) ([]Result, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var out []Result
+	for {
+		start := int(dec.InputOffset())
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, len(out) > 0
+			}
+			return nil, false
+		}
+		for start < len(b) && isSpace(b[start]) {
+			start++
+		}
+		line, _ := lineCol(b, start)
+		e, err := v.ParseStructured(raw)
+		out = append(out, Result{Index: len(out), Line: line, Event: e, Err: err})
+	}
 }
