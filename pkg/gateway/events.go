@@ -237,22 +237,18 @@ func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Pro
 func (g *Gateway) parse(r *http.Request, mode, contentType string, body []byte) ([]item, *Problem) {
 	switch mode {
 	case modeBatch:
-		results, err := g.v.ParseBatch(body)
+		elems, err := splitBatch(body)
 		if err != nil {
 			p := newProblem(http.StatusBadRequest, ProblemInvalid, "Bad Request",
 				"the body is not a JSON array of CloudEvents: "+err.Error())
-			p.Problems = problemsOf(err)
+			p.Problems = []event.Problem{{Path: "$", Rule: "batch", Message: err.Error()}}
 			return nil, p
 		}
-		if len(results) > g.limits.MaxBatchEvents {
+		if len(elems) > g.limits.MaxBatchEvents {
 			return nil, newProblem(http.StatusRequestEntityTooLarge, ProblemTooLarge, "Content Too Large",
-				fmt.Sprintf("the batch holds %d events; at most %d are accepted per request, split it", len(results), g.limits.MaxBatchEvents))
+				fmt.Sprintf("the batch holds %d events; at most %d are accepted per request, split it", len(elems), g.limits.MaxBatchEvents))
 		}
-		items := make([]item, len(results))
-		for i, res := range results {
-			items[i] = item{ev: res.Event, typ: res.Event.Type(), problems: problemsOf(res.Err)}
-		}
-		return items, nil
+		return g.validateBatch(elems), nil
 	case modeStructured:
 		ev, err := g.v.ParseStructured(body)
 		return []item{{ev: ev, typ: ev.Type(), problems: problemsOf(err)}}, nil
