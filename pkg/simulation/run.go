@@ -43,7 +43,7 @@ type RunStats struct {
 	Accepted   int           `json:"accepted"`
 	Duplicates int           `json:"duplicates"`
 	Rejected   int           `json:"rejected"` // should be 0: every simulated event is valid
-	Elapsed    time.Duration `json:"elapsed"`
+	Elapsed    time.Duration `json:"elapsed_ns"`
 	Truth      Truth         `json:"truth"` // of the deliveries handed to the sink
 }
 
