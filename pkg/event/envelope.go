@@ -49,7 +49,6 @@ type attr struct {
 	b         bool   // kindBool
 	i         int32  // kindInteger
 	what      string // kindOther: "object", "array", "number with a fraction"...
-	label     string // how the source spelled the attribute, for paths
 }
 
 // dataForm says how the event's data arrived.
