@@ -206,6 +206,10 @@ func Day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// DaysBetween is the number of calendar days from a to b, negative if b
+// is before a.
+func DaysBetween(a, b time.Time) int { return daysBetween(a, b) }
+
 // daysBetween is the number of calendar days from a to b, negative if
 // b is before a.
 func daysBetween(a, b time.Time) int {

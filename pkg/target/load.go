@@ -13,8 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
+
+	"github.com/sundflow/sundflow/pkg/refcode"
 )
 
 // ConfigError is one mistake in a target file, with where it is.
@@ -389,13 +390,7 @@ func (d *decoder) country(n *yaml.Node, path string) string {
 	return s
 }
 
-func validCountry(s string) bool {
-	if len(s) != 2 || strings.ToUpper(s) != s {
-		return false
-	}
-	r, err := language.ParseRegion(s)
-	return err == nil && r.IsCountry() && r.String() == s
-}
+func validCountry(s string) bool { return refcode.IsCountry(s) }
 
 func (d *decoder) project(n *yaml.Node) *Project {
 	f := d.fields(n, "", "id!", "name!", "title", "programme", "period!", "partners!", "focus_areas", "documents!", "indicators!", "unmeasured")

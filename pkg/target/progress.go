@@ -295,6 +295,15 @@ func planPath(ind Indicator, period Period) []Point {
 	return append(path, Point{period.End, ind.Target})
 }
 
+// PlanAt is the planned value at the end of day d on a plan path such as
+// [Progress.Plan].
+func PlanAt(plan []Point, d time.Time) float64 {
+	if len(plan) == 0 {
+		return 0
+	}
+	return expectedAt(plan, Day(d))
+}
+
 // expectedAt interpolates the plan at the end of day d. A day's share
 // counts once the day is over, so the first day expects 1/Days of the
 // first leg and the last day expects the target.

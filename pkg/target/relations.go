@@ -28,11 +28,52 @@ type unitSQL struct {
 	where string
 }
 
+// rawEvents is the table of every event as received; openVacancies has
+// one row per live vacancy with its publication and (nullable) closing.
+const (
+	rawEvents     = "events"
+	openVacancies = "vacancies_current"
+)
+
+// personCol names the column holding a person's pseudonym in cols.
+const personCol = "person"
+
+// signupRows is one row per fair and person who signed up, with how their
+// sign-up ended and the fair's attributes. It is built here rather than
+// read from store's fair_participants because the metrics also need the
+// person's residence municipality and the sign-up's own projects. A
+// sign-up for a fair that was never scheduled keeps its first action date
+// and counts toward no sector, kind or fair country.
+const signupRows = `(
+	SELECT fair_id, person, last_action, attended, residence_country, residence_municipality,
+	       if(fair_known = 1, fair_date, first_date) AS activity_date, kind, sector, fair_country,
+	       arrayConcat(signup_projects, fair_projects) AS projects
+	FROM
+	(
+		SELECT fair_id, pseudonym AS person,
+		       argMax(action, tuple(action_date, time, seq)) AS last_action,
+		       max(action = 'attended') AS attended,
+		       min(action_date) AS first_date,
+		       argMax(residence_country, tuple(action_date, time, seq)) AS residence_country,
+		       argMax(residence_municipality, tuple(action_date, time, seq)) AS residence_municipality,
+		       groupUniqArrayArray(projects) AS signup_projects
+		FROM fair_signups_current
+		WHERE participant = 'person'
+		GROUP BY fair_id, pseudonym
+	)
+	ANY LEFT JOIN
+	(
+		SELECT fair_id, 1 AS fair_known, fair_date, kind, sector, country AS fair_country, projects AS fair_projects
+		FROM fairs_current
+	) USING (fair_id)
+)`
+
 var relations = map[string]relation{
 	"placement": {
 		from: "placements_current",
 		date: "start_date",
 		cols: map[string]string{
+			personCol:       "pseudonym",
 			"projects":      "projects",
 			FilterSector:    "sector",
 			FilterKind:      "kind",
@@ -43,13 +84,14 @@ var relations = map[string]relation{
 			"to_country":    "work_country",
 			ByMunicipality:  "concat(residence_country, '-', residence_municipality)",
 			ByDirection:     "concat(residence_country, '->', work_country)",
-			ByOccupation:    "substring(isco, 1, 1)",
+			ByOccupation:    "isco_major",
 		},
 	},
 	"course": {
 		from: "course_completions_current",
-		date: "completed",
+		date: "completed_date",
 		cols: map[string]string{
+			personCol:       "pseudonym",
 			"projects":      "projects",
 			FilterSector:    "sector",
 			FilterResidence: "residence_country",
@@ -69,9 +111,10 @@ var relations = map[string]relation{
 		},
 	},
 	"signup": {
-		from: "fair_participation",
-		date: "action_date",
+		from: signupRows,
+		date: "activity_date",
 		cols: map[string]string{
+			personCol:       "person",
 			"projects":      "projects",
 			FilterSector:    "sector",
 			FilterKind:      "kind",
@@ -82,13 +125,14 @@ var relations = map[string]relation{
 	},
 	"participant": {
 		from: `(
-	SELECT person, action_date AS activity_date, sector, residence_country, residence_municipality, projects
-	FROM fair_participation WHERE person != '' AND last_action = 'attended'
+	SELECT person, activity_date, sector, residence_country, residence_municipality, projects
+	FROM ` + signupRows + ` WHERE attended = 1
 	UNION ALL
-	SELECT person, completed AS activity_date, sector, residence_country, residence_municipality, projects
+	SELECT pseudonym AS person, completed_date AS activity_date, sector, residence_country, residence_municipality, projects
 	FROM course_completions_current)`,
 		date: "activity_date",
 		cols: map[string]string{
+			personCol:       "person",
 			"projects":      "projects",
 			FilterSector:    "sector",
 			FilterResidence: "residence_country",
@@ -97,41 +141,45 @@ var relations = map[string]relation{
 	},
 	"vacancy": {
 		from: "vacancies_current",
-		date: "published",
+		date: "published_date",
 		cols: map[string]string{
 			"projects":     "projects",
 			FilterSector:   "sector",
 			FilterCountry:  "work_country",
 			ByMunicipality: "concat(work_country, '-', work_municipality)",
-			ByOccupation:   "substring(isco, 1, 1)",
+			ByOccupation:   "isco_major",
 		},
 	},
 	"vacancy_closed": {
 		from: "vacancies_current",
-		date: "closed",
+		// closed_date is NULL while a vacancy is open; assumeNotNull makes
+		// that 1970-01-01, outside every span.
+		date: "assumeNotNull(closed_date)",
 		cols: map[string]string{
 			"projects":     "projects",
 			FilterSector:   "sector",
 			FilterCountry:  "work_country",
 			ByMunicipality: "concat(work_country, '-', work_municipality)",
-			ByOccupation:   "substring(isco, 1, 1)",
+			ByOccupation:   "isco_major",
 		},
 	},
 }
 
+// units: vacancies and placements are entities per source (the same id
+// from two sources is two entities), as store's *_current views key them.
 var units = map[string]unitSQL{
-	"distinct_people_placed":    {key: "person", value: "1"},
-	"placements":                {key: "placement_id", value: "1"},
+	"distinct_people_placed":    {key: "pseudonym", value: "1"},
+	"placements":                {key: "concat(source, '/', placement_id)", value: "1"},
 	"fairs_held":                {key: "fair_id", value: "1"},
 	"course_runs":               {key: "concat(course_id, '/', run_id)", value: "1"},
-	"course_completions":        {key: "concat(course_id, '/', run_id, '/', person)", value: "1"},
-	"distinct_people_completed": {key: "person", value: "1"},
-	"signups":                   {key: "concat(fair_id, '/', person)", value: "1", where: "person != '' AND last_action != 'cancelled'"},
-	"attendances":               {key: "concat(fair_id, '/', person)", value: "1", where: "person != '' AND last_action = 'attended'"},
-	"distinct_people_attended":  {key: "person", value: "1", where: "person != '' AND last_action = 'attended'"},
+	"course_completions":        {key: "concat(course_id, '/', run_id, '/', pseudonym)", value: "1"},
+	"distinct_people_completed": {key: "pseudonym", value: "1"},
+	"signups":                   {key: "concat(fair_id, '/', person)", value: "1", where: "(attended = 1 OR last_action != 'cancelled')"},
+	"attendances":               {key: "concat(fair_id, '/', person)", value: "1", where: "attended = 1"},
+	"distinct_people_attended":  {key: "person", value: "1", where: "attended = 1"},
 	"distinct_participants":     {key: "person", value: "1"},
-	"vacancies_published":       {key: "vacancy_id", value: "1"},
-	"vacancies_filled":          {key: "vacancy_id", value: "1", where: "close_reason = 'filled'"},
-	"positions_filled":          {key: "vacancy_id", value: "toFloat64(positions_filled)", where: "close_reason = 'filled'"},
-	"time_to_fill_days":         {key: "vacancy_id", value: "toFloat64(toUInt32(closed) - toUInt32(published))", where: "close_reason = 'filled'"},
+	"vacancies_published":       {key: "concat(source, '/', vacancy_id)", value: "1"},
+	"vacancies_filled":          {key: "concat(source, '/', vacancy_id)", value: "1", where: "close_reason = 'filled'"},
+	"positions_filled":          {key: "concat(source, '/', vacancy_id)", value: "toFloat64(assumeNotNull(positions_filled))", where: "close_reason = 'filled'"},
+	"time_to_fill_days":         {key: "concat(source, '/', vacancy_id)", value: "toFloat64(assumeNotNull(days_open))", where: "close_reason = 'filled'"},
 }
