@@ -45,8 +45,8 @@ func scenario(t *testing.T) *tt.Builder {
 		return tt.Placement{ID: id, Person: person, From: "SE", FromMunicipality: mun, To: "DK", ToMunicipality: "217", Sector: sector, ISCO: isco, Start: start, Projects: projects}
 	}
 	b.Place(se("pl-1a", 1, "1283", "health_care", "2221", "2020-02-10", project))
-	b.Place(se("pl-1b", 1, "1283", "logistics", "9333", "2020-06-01", project)) // second placement of person 1
-	late := se("pl-2", 2, "1280", "construction", "7115", "2020-03-15", project)  // stored last
+	b.Place(se("pl-1b", 1, "1283", "logistics", "9333", "2020-06-01", project))  // second placement of person 1
+	late := se("pl-2", 2, "1280", "construction", "7115", "2020-03-15", project) // stored last
 	dup := b.Place(se("pl-3", 3, "1281", "service", "5120", "2020-04-01", project))
 	b.Again(dup)
 	b.Again(dup)
