@@ -137,6 +137,7 @@ const EventsPath = "/v1/events"
 
 // ServeHTTP routes by path, answering 404 and 405 as problem documents.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	began := time.Now()
 	rw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, newRequestID()))
 	rw.Header().Set("X-Request-Id", requestID(r))
@@ -153,6 +154,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		serve(rw, r)
 	}
 	g.m.requests.WithLabelValues(handler, strconv.Itoa(rw.code)).Inc()
+	g.log.Debug("request answered", "request_id", requestID(r), "method", r.Method, "path", r.URL.Path,
+		"code", rw.code, "duration", time.Since(began).String())
 }
 
 func (g *Gateway) route(path string) (handler, allow string, serve http.HandlerFunc) {
