@@ -105,12 +105,14 @@ func newImporter(t *testing.T, mappingYAML []byte) *Importer {
 
 func readFile(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := readFileF(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
+
+func readFileF(name string) ([]byte, error) { return os.ReadFile(filepath.Join("testdata", name)) }
 
 func runImport(t *testing.T, im *Importer, csv []byte, sink Sink) (*Report, error) {
 	t.Helper()
@@ -506,5 +508,18 @@ func TestSniffDelimiter(t *testing.T) {
 				t.Errorf("sniffDelimiter(%q) = %q, want %q", tt.line, got, tt.want)
 			}
 		})
+	}
+}
+
+// The documented example in deploy/ must stay a working mapping.
+func TestDeployExampleMapping(t *testing.T) {
+	b, err := os.ReadFile("../../deploy/csvimport/helsingor-fair-signups.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStore()
+	rep, err := runImport(t, newImporter(t, b), readFile(t, "helsingor-fair-signups.csv"), s)
+	if err != nil || rep.Accepted != 8 {
+		t.Fatalf("report %+v, err %v", rep, err)
 	}
 }
