@@ -60,12 +60,12 @@ func batchSyntax(err error, dec *json.Decoder) error {
 // every core.
 const parallelFrom = 64
 
-// validateBatch checks every element; items[i] answers elems[i].
+// validateBatch checks and encodes every element; items[i] answers
+// elems[i].
 func (g *Gateway) validateBatch(elems []json.RawMessage) []item {
 	items := make([]item, len(elems))
 	one := func(i int) {
-		ev, err := g.v.ParseStructured(elems[i])
-		items[i] = item{ev: ev, typ: ev.Type(), problems: problemsOf(err)}
+		items[i] = g.prepare(g.v.ParseStructured(elems[i]))
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if len(elems) < parallelFrom || workers == 1 {

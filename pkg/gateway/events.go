@@ -64,9 +64,10 @@ type item struct {
 	ev        ce.Event
 	typ       string
 	problems  []event.Problem
-	forbidden bool // rejected by authorisation, not validation
-	tooLarge  bool // rejected for its size
-	msg       int  // index into the request's messages, -1 if none
+	forbidden bool   // rejected by authorisation, not validation
+	tooLarge  bool   // rejected for its size
+	data      []byte // the stored form, once valid
+	msg       int    // index into the request's messages, -1 if none
 	status    string
 }
 
@@ -107,22 +108,12 @@ func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 			it.problems, it.forbidden = []event.Problem{forbiddenProblem(err)}, true
 			continue
 		}
-		data, err := event.Encode(it.ev)
-		if err != nil {
-			it.problems = []event.Problem{{Path: "$", Rule: "encode", Message: "the event could not be encoded: " + err.Error()}}
-			continue
-		}
-		if len(data) > g.limits.MaxEventBytes {
-			it.problems, it.tooLarge = []event.Problem{{Path: "$", Rule: "size.max", Message: fmt.Sprintf(
-				"the event is %d bytes as structured JSON; at most %d are accepted", len(data), g.limits.MaxEventBytes)}}, true
-			continue
-		}
 		it.msg = len(msgs)
 		msgs = append(msgs, bus.Message{
 			Subject:     event.Type(it.ev.Type()).Subject(),
 			MsgID:       event.MessageID(it.ev.Source(), it.ev.ID()),
 			ContentType: StructuredContentType,
-			Data:        data,
+			Data:        it.data,
 		})
 	}
 
@@ -251,7 +242,7 @@ func (g *Gateway) parse(r *http.Request, mode, contentType string, body []byte) 
 		return g.validateBatch(elems), nil
 	case modeStructured:
 		ev, err := g.v.ParseStructured(body)
-		return []item{{ev: ev, typ: ev.Type(), problems: problemsOf(err)}}, nil
+		return []item{g.prepare(ev, err)}, nil
 	default:
 		attrs, err := event.HTTPBinaryAttrs(r.Header)
 		if err != nil {
@@ -261,8 +252,29 @@ func (g *Gateway) parse(r *http.Request, mode, contentType string, body []byte) 
 			return nil, p
 		}
 		ev, err := g.v.ParseBinary(attrs, contentType, body)
-		return []item{{ev: ev, typ: ev.Type(), problems: problemsOf(err)}}, nil
+		return []item{g.prepare(ev, err)}, nil
 	}
+}
+
+// prepare turns a parsed event into an item: with its problems if it is
+// invalid, else with its stored form (structured JSON) within the size
+// limit.
+func (g *Gateway) prepare(ev ce.Event, err error) item {
+	it := item{ev: ev, typ: ev.Type(), problems: problemsOf(err)}
+	if it.problems != nil {
+		return it
+	}
+	data, err := event.Encode(ev)
+	switch {
+	case err != nil:
+		it.problems = []event.Problem{{Path: "$", Rule: "encode", Message: "the event could not be encoded: " + err.Error()}}
+	case len(data) > g.limits.MaxEventBytes:
+		it.problems, it.tooLarge = []event.Problem{{Path: "$", Rule: "size.max", Message: fmt.Sprintf(
+			"the event is %d bytes as structured JSON; at most %d are accepted", len(data), g.limits.MaxEventBytes)}}, true
+	default:
+		it.data = data
+	}
+	return it
 }
 
 // problemsOf lists the problems of a validation error; nil for nil.
