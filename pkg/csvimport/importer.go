@@ -131,6 +131,9 @@ type Report struct {
 	Repeats    []Repeat
 	Problems   []RowProblem // sorted by row
 	Unsent     int          // valid events not sent because publishing failed
+	// Written is set by the caller when the sink was a file, not the
+	// gateway: the text report then says written, not stored.
+	Written bool
 }
 
 // pending is a valid row's event waiting in a batch.

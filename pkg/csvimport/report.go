@@ -11,16 +11,22 @@ import (
 // line per problem and per repeated row.
 func (rep *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
-	ew.printf("%d rows read", rep.Rows)
+	ew.printf("%s read", plural(rep.Rows, "row"))
 	if rep.Blank > 0 {
-		ew.printf(" (%d blank rows skipped)", rep.Blank)
+		ew.printf(" (%s skipped)", plural(rep.Blank, "blank row"))
 	}
-	ew.printf(": %d events, %d stored now, %d stored before, %d rows rejected", rep.Events, rep.Accepted, rep.Duplicates, rep.Rejected)
+	ew.printf(": %s", plural(rep.Events, "event"))
+	if rep.Written {
+		ew.printf(", %d written", rep.Accepted)
+	} else {
+		ew.printf(", %d stored now, %d stored before", rep.Accepted, rep.Duplicates)
+	}
+	ew.printf(", %s rejected", plural(rep.Rejected, "row"))
 	if len(rep.Repeats) > 0 {
-		ew.printf(", %d rows repeat an earlier row", len(rep.Repeats))
+		ew.printf(", %s an earlier row", plural(len(rep.Repeats), "row repeats", "rows repeat"))
 	}
 	if rep.Unsent > 0 {
-		ew.printf(", %d events not sent", rep.Unsent)
+		ew.printf(", %s not sent", plural(rep.Unsent, "event"))
 	}
 	ew.printf("\n")
 	for _, p := range rep.Problems {
@@ -75,4 +81,16 @@ func (e *errWriter) printf(format string, args ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
+}
+
+// plural writes "1 row" or "2 rows"; forms gives the singular and, when
+// it is not just singular+"s", the plural.
+func plural(n int, forms ...string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, forms[0])
+	}
+	if len(forms) > 1 {
+		return fmt.Sprintf("%d %s", n, forms[1])
+	}
+	return fmt.Sprintf("%d %ss", n, forms[0])
 }

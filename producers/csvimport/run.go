@@ -66,6 +66,7 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 	if rep == nil {
 		return runErr
 	}
+	rep.Written = target.Client == nil
 	// The report is the command's answer: stdout, unless events go there.
 	out := io.Writer(os.Stdout)
 	if cfg.Out == "-" {
