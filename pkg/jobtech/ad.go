@@ -3,7 +3,6 @@ package jobtech
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // JobTech dates are Swedish local time; do not depend on the host's zoneinfo
@@ -132,5 +131,3 @@ func millis(ms *float64) (time.Time, bool) {
 	}
 	return time.UnixMilli(int64(*ms)).In(stockholm), true
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
