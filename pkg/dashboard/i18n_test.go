@@ -44,7 +44,7 @@ func TestMessagesComplete(t *testing.T) {
 func TestFormatting(t *testing.T) {
 	d := time.Date(2020, 3, 9, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
-		lang                        Lang
+		lang                       Lang
 		num, dec, pct, date, month string
 	}{
 		{"en", "12,345", "1,234.5", "68%", "9 Mar 2020", "March 2020"},
