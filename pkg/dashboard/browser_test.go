@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -299,6 +300,23 @@ func TestBrowser(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(artifacts, "project-job-paa-tvaers-a4.pdf"), pdf, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// The print stylesheet on an A4-wide page (210 mm at 96 dpi), as a
+		// picture to look at.
+		if err := chromedp.Run(ctx,
+			chromedp.EmulateViewport(794, 1123),
+			emulation.SetEmulatedMedia().WithMedia("print"),
+			chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Evaluate(`window.dispatchEvent(new Event('resize'))`, nil).Do(ctx) }),
+		); err != nil {
+			t.Fatal(err)
+		}
+		var hidden bool
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`getComputedStyle(document.querySelector('header.top')).display === 'none' && getComputedStyle(document.querySelector('form.picker')).display === 'none'`, &hidden)); err != nil {
+			t.Fatal(err)
+		}
+		if !hidden {
+			t.Error("navigation and forms are not hidden in print")
+		}
+		screenshot(t, ctx, "project-job-paa-tvaers-print")
 	})
 }
 

@@ -43,7 +43,7 @@
         data: d.reported.map((r) => [idx(r.date), r.value]).filter((p) => p[0] >= 0) });
     }
     return Object.assign({}, base, {
-      xAxis: { type: "category", data: x, axisLabel: { hideOverlap: true } },
+      xAxis: { type: "category", data: x, axisLabel: { hideOverlap: true, alignMinLabel: "left", alignMaxLabel: "right" } },
       yAxis: { type: "value", max: (v) => niceCeil(Math.max(v.max, d.target) * 1.04), axisLabel: { formatter: fmt } },
       series: series,
     });
@@ -145,6 +145,7 @@
   }
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
   window.addEventListener("beforeprint", () => charts.forEach((c) => c.resize()));
+  if (window.matchMedia) window.matchMedia("print").addEventListener("change", () => charts.forEach((c) => c.resize()));
   window.addEventListener("afterprint", () => charts.forEach((c) => c.resize()));
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();
