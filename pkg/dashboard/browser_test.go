@@ -305,7 +305,9 @@ func TestBrowser(t *testing.T) {
 		if err := chromedp.Run(ctx,
 			chromedp.EmulateViewport(794, 1123),
 			emulation.SetEmulatedMedia().WithMedia("print"),
-			chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Evaluate(`window.dispatchEvent(new Event('resize'))`, nil).Do(ctx) }),
+			chromedp.ActionFunc(func(ctx context.Context) error {
+				return chromedp.Evaluate(`window.dispatchEvent(new Event('resize'))`, nil).Do(ctx)
+			}),
 		); err != nil {
 			t.Fatal(err)
 		}
