@@ -43,7 +43,7 @@
         data: d.reported.map((r) => [idx(r.date), r.value]).filter((p) => p[0] >= 0) });
     }
     return Object.assign({}, base, {
-      xAxis: { type: "category", data: x, axisLabel: { hideOverlap: true, alignMinLabel: "left", alignMaxLabel: "right" } },
+      xAxis: { type: "category", data: x, axisLabel: { interval: (i) => /-(01|07)$/.test(months[i].month), alignMinLabel: "left", showMinLabel: true } },
       yAxis: { type: "value", max: (v) => niceCeil(Math.max(v.max, d.target) * 1.04), axisLabel: { formatter: fmt } },
       series: series,
     });
