@@ -191,6 +191,8 @@ func TestAPIErrorsAndLanguages(t *testing.T) {
 		{"catalogue", "/api/catalogue", nil, 200, `"distinct_people_placed"`},
 		{"overview page", "/?lang=da", nil, 200, "Alle projekter på et øjeblik"},
 		{"project page", "/projects/job-paa-tvaers?lang=sv", nil, 200, "Personer som pendlar Sverige → Danmark"},
+		{"unmeasured targets on the project page", "/projects/jobs-education-oresund", nil, 200, "Campaigns for jobs in Skåne and Malmö"},
+		{"reported figures on the project page", "/projects/norgesprojektet?lang=da", nil, 200, "Rapporteret af projektet 31. aug. 2013: 130."},
 		{"vacancies page", "/vacancies", nil, 200, "Open positions by occupation and country"},
 		{"balance page", "/balance", nil, 200, "Øresund balance"},
 		{"project page for an unknown project", "/projects/nope", nil, 404, "not found"},
