@@ -3,6 +3,8 @@ package store
 import (
 	"strings"
 	"time"
+
+	"github.com/sundflow/sundflow/pkg/event"
 )
 
 // The data tables the migrations create, in the order the projector
@@ -102,4 +104,28 @@ func (k keyCols) add(r *rawRow) {
 	k.seq.add(r.seq)
 	k.time.add(r.time)
 	k.received.add(r.received)
+}
+
+// TableOf is the typed table events of type t go to, "" for an unknown
+// type. Every event also goes to [TableEvents].
+func TableOf(t event.Type) string {
+	switch t {
+	case event.VacancyPublished:
+		return TableVacanciesPublished
+	case event.VacancyClosed:
+		return TableVacanciesClosed
+	case event.FairScheduled:
+		return TableFairsScheduled
+	case event.FairSignup:
+		return TableFairSignups
+	case event.CourseCompleted:
+		return TableCourseCompletions
+	case event.PlacementStarted:
+		return TablePlacementsStarted
+	case event.PlacementEnded:
+		return TablePlacementsEnded
+	case event.EventRetracted:
+		return TableRetractions
+	}
+	return ""
 }

@@ -1,0 +1,105 @@
+package projection
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	ce "github.com/cloudevents/sdk-go/v2/event"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/sundflow/sundflow/pkg/event"
+	"github.com/sundflow/sundflow/pkg/store"
+)
+
+// decoded is one fetched message after decoding and validation.
+type decoded struct {
+	ev   ce.Event
+	meta store.Meta
+	// deliveries is the message's delivery count (1 the first time).
+	deliveries uint64
+	// kind and reason are set when the message is poison.
+	kind, reason string
+}
+
+// isBinary reports a binary-mode CloudEvent: its attributes travel in ce-
+// headers (the NATS protocol binding); a structured one is JSON alone.
+func isBinary(h nats.Header) bool {
+	for k := range h {
+		if len(k) > 3 && strings.EqualFold(k[:3], "ce-") {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeMsg decodes and validates one message.
+func decodeMsg(v *event.Validator, m jetstream.Msg, maxDeliver int) decoded {
+	var d decoded
+	md, err := m.Metadata()
+	if err != nil {
+		d.kind, d.reason = KindInvalid, fmt.Sprintf("not a JetStream message: %v", err)
+		return d
+	}
+	d.meta = store.Meta{Subject: m.Subject(), Seq: md.Sequence.Stream, Received: md.Timestamp}
+	d.deliveries = md.NumDelivered
+	if maxDeliver > 0 && md.NumDelivered > uint64(maxDeliver) {
+		d.kind = KindMaxDeliver
+		d.reason = fmt.Sprintf("delivered %d times without being acknowledged (limit %d): the projector failed or stopped on it each time; see its log around stream sequence %d",
+			md.NumDelivered, maxDeliver, md.Sequence.Stream)
+		return d
+	}
+	if h := m.Headers(); isBinary(h) {
+		attrs, err := event.NATSBinaryAttrs(h)
+		if err == nil {
+			d.ev, err = v.ParseBinary(attrs, event.NATSContentType(h), m.Data())
+		}
+		if err != nil {
+			d.kind, d.reason = KindInvalid, invalidReason(err)
+		}
+	} else {
+		d.ev, err = v.ParseStructured(m.Data())
+		if err != nil {
+			d.kind, d.reason = KindInvalid, invalidReason(err)
+		}
+	}
+	if d.kind == "" {
+		// The stream takes every subject under event.SubjectPrefix; an
+		// event must sit on its own type's subject, or a subscriber to
+		// one type would miss it.
+		if want := event.Type(d.ev.Type()).Subject(); want != m.Subject() {
+			d.kind = KindInvalid
+			d.reason = fmt.Sprintf("event of type %s stored on subject %s, want %s", d.ev.Type(), m.Subject(), want)
+		}
+	}
+	return d
+}
+
+func invalidReason(err error) string {
+	var ie *event.InvalidError
+	if errors.As(err, &ie) {
+		return ie.Error()
+	}
+	return "cannot decode: " + err.Error()
+}
+
+// decodeAll decodes msgs on up to workers goroutines; validation (JSON
+// Schema and reference codes) is the projector's main CPU cost.
+func decodeAll(v *event.Validator, msgs []jetstream.Msg, maxDeliver, workers int) []decoded {
+	out := make([]decoded, len(msgs))
+	workers = max(1, min(workers, len(msgs)/64+1))
+	var wg sync.WaitGroup
+	chunk := (len(msgs) + workers - 1) / workers
+	for lo := 0; lo < len(msgs); lo += chunk {
+		hi := min(lo+chunk, len(msgs))
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				out[i] = decodeMsg(v, msgs[i], maxDeliver)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}

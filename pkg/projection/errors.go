@@ -1,0 +1,6 @@
+package projection
+
+import "errors"
+
+// ErrConfig is matched by every configuration error.
+var ErrConfig = errors.New("invalid projector configuration")

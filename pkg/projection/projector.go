@@ -1,0 +1,491 @@
+package projection
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/sundflow/sundflow/pkg/bus"
+	"github.com/sundflow/sundflow/pkg/event"
+	"github.com/sundflow/sundflow/pkg/store"
+)
+
+// Config tunes a [Projector]. Zero values take the defaults named.
+type Config struct {
+	// Stream to consume. Default bus.EventsStream.
+	Stream string
+	// Consumer is the durable consumer's name; every projector process
+	// using the same name shares the work. Default "sundflow-projector".
+	Consumer string
+	// BatchSize is the most events fetched and inserted at once.
+	// Default 5000.
+	BatchSize int
+	// BatchWait is the longest a fetch waits to fill a batch. Default 1s.
+	BatchWait time.Duration
+	// BatchMaxBytes bounds the bytes of one fetched batch, which bounds
+	// the projector's memory whatever the backlog. Default 32 MiB.
+	BatchMaxBytes int
+	// AckWait is how long JetStream waits for an acknowledgement before it
+	// redelivers (to this or another projector). Default 1m.
+	AckWait time.Duration
+	// MaxDeliver: a message delivered more often than this without being
+	// acknowledged is dead-lettered (kind max_deliver). Waiting for
+	// ClickHouse does not count: the projector keeps a batch it cannot
+	// insert (telling JetStream it is in progress) instead of returning
+	// it. Default 10.
+	MaxDeliver int
+	// MaxAckPending bounds the unacknowledged messages of the consumer
+	// across all projectors; at least BatchSize. Default 20000.
+	MaxAckPending int
+	// RetryMin and RetryMax bound the backoff between attempts to insert
+	// a batch while ClickHouse fails, or to fetch while NATS fails.
+	// Defaults 500ms and 30s.
+	RetryMin, RetryMax time.Duration
+	// InsertTimeout bounds one insert attempt. Default 2m.
+	InsertTimeout time.Duration
+	// LagInterval is how often the consumer's pending counts are read
+	// for the metrics. Default 5s.
+	LagInterval time.Duration
+	// Workers decode and validate a batch in parallel. Default GOMAXPROCS.
+	Workers int
+	// PauseAfterInsert makes the projector wait this long after a batch
+	// is inserted and before it is acknowledged, logging "batch inserted"
+	// first: the fault tests kill it in that window. 0 (default) in
+	// production.
+	PauseAfterInsert time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Stream == "" {
+		c.Stream = bus.EventsStream
+	}
+	if c.Consumer == "" {
+		c.Consumer = "sundflow-projector"
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 5000
+	}
+	if c.BatchWait == 0 {
+		c.BatchWait = time.Second
+	}
+	if c.BatchMaxBytes == 0 {
+		c.BatchMaxBytes = 32 << 20
+	}
+	if c.AckWait == 0 {
+		c.AckWait = time.Minute
+	}
+	if c.MaxDeliver == 0 {
+		c.MaxDeliver = 10
+	}
+	if c.MaxAckPending == 0 {
+		c.MaxAckPending = max(20000, c.BatchSize)
+	}
+	if c.RetryMin == 0 {
+		c.RetryMin = 500 * time.Millisecond
+	}
+	if c.RetryMax == 0 {
+		c.RetryMax = 30 * time.Second
+	}
+	if c.InsertTimeout == 0 {
+		c.InsertTimeout = 2 * time.Minute
+	}
+	if c.LagInterval == 0 {
+		c.LagInterval = 5 * time.Second
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+}
+
+// Validate reports a configuration that cannot work, naming the field.
+func (c Config) Validate() error {
+	c.setDefaults()
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...))
+	}
+	if c.BatchSize < 1 || c.BatchSize > 100_000 {
+		bad("batch size %d: must be 1 to 100000", c.BatchSize)
+	}
+	if c.BatchWait < 10*time.Millisecond {
+		bad("batch wait %s: must be at least 10ms", c.BatchWait)
+	}
+	if c.AckWait < 5*time.Second || c.AckWait <= c.BatchWait {
+		bad("ack wait %s: must be at least 5s and longer than the batch wait", c.AckWait)
+	}
+	if c.MaxDeliver < 1 {
+		bad("max deliver %d: must be at least 1", c.MaxDeliver)
+	}
+	if c.MaxAckPending < c.BatchSize {
+		bad("max ack pending %d: must be at least the batch size %d", c.MaxAckPending, c.BatchSize)
+	}
+	if c.RetryMin <= 0 || c.RetryMax < c.RetryMin {
+		bad("retry backoff %s to %s: must be positive and min <= max", c.RetryMin, c.RetryMax)
+	}
+	if c.BatchMaxBytes < 1<<20 {
+		bad("batch max bytes %d: must be at least 1 MiB", c.BatchMaxBytes)
+	}
+	return errors.Join(errs...)
+}
+
+// ConsumerConfig is the durable consumer the projectors share, declared
+// here once and applied idempotently at start. MaxDeliver is unlimited on
+// the server: the projector itself dead-letters a message delivered too
+// often, so it is never left unacknowledged and forgotten.
+func (c Config) ConsumerConfig() jetstream.ConsumerConfig {
+	c.setDefaults()
+	return jetstream.ConsumerConfig{
+		Durable:       c.Consumer,
+		Description:   "sundflow projector: every event into ClickHouse",
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       c.AckWait,
+		MaxDeliver:    -1,
+		FilterSubject: event.SubjectPrefix + ">",
+		MaxAckPending: c.MaxAckPending,
+		ReplayPolicy:  jetstream.ReplayInstantPolicy,
+	}
+}
+
+// Options are what a Projector works with.
+type Options struct {
+	Config    Config
+	Conn      *nats.Conn
+	JetStream jetstream.JetStream
+	Writer    *store.Writer
+	Validator *event.Validator
+	Metrics   *Metrics
+	Logger    *slog.Logger
+}
+
+// Projector consumes the events stream into ClickHouse.
+type Projector struct {
+	cfg Config
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	w   *store.Writer
+	v   *event.Validator
+	m   *Metrics
+	log *slog.Logger
+
+	mu     sync.Mutex
+	status Status
+}
+
+// Status is the projector's state for /healthz.
+type Status struct {
+	// NATSConnected is false while the connection to NATS is down.
+	NATSConnected bool `json:"nats_connected"`
+	// ClickHouseFailingSince is when inserts started to fail, zero while
+	// they succeed.
+	ClickHouseFailingSince time.Time `json:"clickhouse_failing_since,omitzero"`
+	// LastInsert is the time of the last successful insert.
+	LastInsert time.Time `json:"last_insert,omitzero"`
+	// Pending and AckPending are the consumer's lag as last read.
+	Pending    uint64 `json:"pending"`
+	AckPending int    `json:"ack_pending"`
+}
+
+// New checks the options and returns a Projector.
+func New(o Options) (*Projector, error) {
+	if err := o.Config.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Conn == nil || o.JetStream == nil || o.Writer == nil || o.Validator == nil || o.Metrics == nil {
+		return nil, fmt.Errorf("%w: Conn, JetStream, Writer, Validator and Metrics are required", ErrConfig)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.Config.setDefaults()
+	return &Projector{cfg: o.Config, nc: o.Conn, js: o.JetStream, w: o.Writer, v: o.Validator, m: o.Metrics, log: o.Logger}, nil
+}
+
+// Status returns the current state.
+func (p *Projector) Status() Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.status
+	s.NATSConnected = p.nc.IsConnected()
+	return s
+}
+
+// Run consumes until ctx ends, then stops in order: no new fetch, the
+// batch in hand inserted and acknowledged (or, if ClickHouse is failing,
+// returned to JetStream with a delay), acknowledgements flushed. Failures
+// of NATS or ClickHouse are waited out with backoff, never returned: only
+// a consumer that cannot be created before ctx ends is an error.
+func (p *Projector) Run(ctx context.Context) error {
+	cons, err := p.ensureConsumer(ctx)
+	if err != nil {
+		return err
+	}
+	p.log.Info("projector consuming", "stream", p.cfg.Stream, "consumer", p.cfg.Consumer,
+		"database", p.w.Database(), "batch_size", p.cfg.BatchSize, "batch_wait", p.cfg.BatchWait.String())
+
+	lagDone := make(chan struct{})
+	go func() {
+		defer close(lagDone)
+		p.watchLag(ctx, cons)
+	}()
+
+	batch := store.NewBatch()
+	backoff := p.cfg.RetryMin
+	for ctx.Err() == nil {
+		msgs, err := p.fetch(cons)
+		if err != nil {
+			p.log.Warn("fetch from jetstream failed; retrying", "err", err, "retry_in", backoff.String())
+			if !sleep(ctx, backoff) {
+				break
+			}
+			backoff = min(backoff*2, p.cfg.RetryMax)
+			continue
+		}
+		backoff = p.cfg.RetryMin
+		if len(msgs) > 0 {
+			p.process(ctx, msgs, batch)
+		}
+	}
+	<-lagDone
+	if err := p.nc.FlushTimeout(5 * time.Second); err != nil {
+		p.log.Warn("flush acknowledgements to nats", "err", err)
+	}
+	p.log.Info("projector stopped")
+	return nil
+}
+
+// ensureConsumer creates or updates the durable consumer, waiting (with
+// backoff) for NATS and the events stream, which the gateway creates.
+func (p *Projector) ensureConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	backoff := p.cfg.RetryMin
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		cons, err := p.js.CreateOrUpdateConsumer(cctx, p.cfg.Stream, p.cfg.ConsumerConfig())
+		cancel()
+		if err == nil {
+			return cons, nil
+		}
+		p.log.Warn("cannot create the consumer yet; waiting (is the events stream there? the gateway creates it)",
+			"stream", p.cfg.Stream, "consumer", p.cfg.Consumer, "err", err, "retry_in", backoff.String())
+		if !sleep(ctx, backoff) {
+			return nil, fmt.Errorf("create consumer %s on stream %s: %w", p.cfg.Consumer, p.cfg.Stream, err)
+		}
+		backoff = min(backoff*2, p.cfg.RetryMax)
+	}
+}
+
+func (p *Projector) fetch(cons jetstream.Consumer) ([]jetstream.Msg, error) {
+	mb, err := cons.Fetch(p.cfg.BatchSize, jetstream.FetchMaxWait(p.cfg.BatchWait), jetstream.FetchMaxBytes(p.cfg.BatchMaxBytes))
+	if err != nil {
+		return nil, err
+	}
+	msgs := make([]jetstream.Msg, 0, p.cfg.BatchSize)
+	for m := range mb.Messages() {
+		msgs = append(msgs, m)
+	}
+	if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
+		// Messages received before the error are still ours to process.
+		if len(msgs) == 0 {
+			return nil, err
+		}
+		p.log.Warn("fetch ended early", "err", err, "messages", len(msgs))
+	}
+	return msgs, nil
+}
+
+// process handles one fetched batch: poison to the dead-letter stream,
+// the rest inserted, then acknowledged.
+func (p *Projector) process(ctx context.Context, msgs []jetstream.Msg, batch *store.Batch) {
+	defer batch.Reset()
+	results := decodeAll(p.v, msgs, p.cfg.MaxDeliver, p.cfg.Workers)
+	good := make([]jetstream.Msg, 0, len(msgs))
+	for i, m := range msgs {
+		r := &results[i]
+		if r.deliveries > 1 {
+			p.m.redeliveries.Inc()
+		}
+		if r.kind == "" {
+			if err := batch.Add(r.ev, r.meta); err != nil {
+				r.kind, r.reason = KindUnstorable, err.Error()
+			}
+		}
+		if r.kind != "" {
+			p.deadLetter(ctx, m, r)
+			continue
+		}
+		good = append(good, m)
+	}
+	if len(good) == 0 {
+		return
+	}
+	if !p.insert(ctx, batch, good) {
+		return
+	}
+	if p.cfg.PauseAfterInsert > 0 {
+		p.log.Info("batch inserted; pausing before ack", "events", len(good), "pause", p.cfg.PauseAfterInsert.String())
+		time.Sleep(p.cfg.PauseAfterInsert)
+	}
+	for _, m := range good {
+		if err := m.Ack(); err != nil {
+			// Not acknowledged means redelivered later and stored again:
+			// harmless, the tables collapse repeats.
+			p.log.Warn("ack failed; the event will be redelivered", "err", err)
+			break
+		}
+	}
+	for t, n := range batch.Counts() {
+		p.m.projected.WithLabelValues(string(t)).Add(float64(n))
+	}
+}
+
+// insert writes the batch, retrying with backoff while ClickHouse fails.
+// Meanwhile it keeps the messages: InProgress tells JetStream not to
+// redeliver them, so waiting for ClickHouse never pushes an event toward
+// MaxDeliver. If ctx ends first it gives the messages back (NakWithDelay)
+// and reports false.
+func (p *Projector) insert(ctx context.Context, batch *store.Batch, msgs []jetstream.Msg) bool {
+	backoff := p.cfg.RetryMin
+	touched := time.Now()
+	for attempt := 1; ; attempt++ {
+		start := time.Now()
+		// An insert under way finishes even when shutdown starts: stop
+		// taking work, but flush what is in hand.
+		ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.InsertTimeout)
+		err := p.w.Write(ictx, batch)
+		cancel()
+		if err == nil {
+			now := time.Now()
+			p.m.insertSeconds.Observe(now.Sub(start).Seconds())
+			p.m.batchEvents.Observe(float64(batch.Len()))
+			p.m.lastInsert.Set(float64(now.UnixNano()) / 1e9)
+			p.m.clickhouseUp.Set(1)
+			p.mu.Lock()
+			if !p.status.ClickHouseFailingSince.IsZero() {
+				p.log.Info("clickhouse inserts succeed again", "failed_attempts", attempt-1,
+					"down_for", now.Sub(p.status.ClickHouseFailingSince).Round(time.Millisecond).String())
+			}
+			p.status.ClickHouseFailingSince = time.Time{}
+			p.status.LastInsert = now
+			p.mu.Unlock()
+			return true
+		}
+		p.m.insertFailures.Inc()
+		p.m.clickhouseUp.Set(0)
+		p.mu.Lock()
+		if p.status.ClickHouseFailingSince.IsZero() {
+			p.status.ClickHouseFailingSince = start
+		}
+		p.mu.Unlock()
+		p.log.Warn("insert into clickhouse failed; keeping the batch and retrying", "err", err,
+			"events", batch.Len(), "attempt", attempt, "retry_in", backoff.String())
+
+		deadline := time.Now().Add(backoff)
+		for time.Now().Before(deadline) {
+			if time.Since(touched) > p.cfg.AckWait/3 {
+				for _, m := range msgs {
+					_ = m.InProgress()
+				}
+				touched = time.Now()
+			}
+			if !sleep(ctx, min(time.Until(deadline), p.cfg.AckWait/3)) {
+				for _, m := range msgs {
+					_ = m.NakWithDelay(backoff)
+				}
+				p.log.Warn("stopping while clickhouse fails; batch returned to jetstream", "events", len(msgs))
+				return false
+			}
+		}
+		backoff = min(backoff*2, p.cfg.RetryMax)
+	}
+}
+
+// deadLetter records a poison message in the dead-letter stream, then
+// terminates it. If the record cannot be stored the message is returned
+// with a delay instead, so it is never dropped unrecorded.
+func (p *Projector) deadLetter(ctx context.Context, m jetstream.Msg, r *decoded) {
+	var seq uint64
+	if md, err := m.Metadata(); err == nil {
+		seq = md.Sequence.Stream
+	}
+	dl := bus.DeadLetter{
+		Subject: m.Subject(), Header: m.Headers(), Data: m.Data(),
+		Stream: p.cfg.Stream, Sequence: seq, Deliveries: r.deliveries,
+		Kind: r.kind, Reason: r.reason, At: time.Now(),
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := p.js.PublishMsg(pctx, dl.Msg(), jetstream.WithExpectStream(bus.DeadLetterStream)); err != nil {
+		p.log.Error("cannot write dead letter; returning the message", "err", err, "seq", seq, "kind", r.kind)
+		_ = m.NakWithDelay(p.cfg.RetryMax)
+		return
+	}
+	if err := m.TermWithReason(r.kind); err != nil {
+		p.log.Warn("terminate dead-lettered message", "err", err, "seq", seq)
+	}
+	p.m.deadLetters.WithLabelValues(r.kind).Inc()
+	p.log.Warn("event dead-lettered", "seq", seq, "kind", r.kind, "reason", r.reason,
+		"event_id", eventID(r), "event_type", eventType(r), "subject", m.Subject())
+}
+
+// watchLag reads the consumer's pending counts into the metrics until
+// ctx ends.
+func (p *Projector) watchLag(ctx context.Context, cons jetstream.Consumer) {
+	t := time.NewTicker(p.cfg.LagInterval)
+	defer t.Stop()
+	for {
+		ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		info, err := cons.Info(ictx)
+		cancel()
+		if err == nil {
+			p.m.pending.Set(float64(info.NumPending))
+			p.m.ackPending.Set(float64(info.NumAckPending))
+			p.m.redelivered.Set(float64(info.NumRedelivered))
+			p.mu.Lock()
+			p.status.Pending, p.status.AckPending = info.NumPending, info.NumAckPending
+			p.mu.Unlock()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sleep waits d or until ctx ends; false means ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// eventID and eventType name a poison event in logs when decoding got
+// that far (the validator keeps id and type where safe to echo).
+func eventID(r *decoded) string {
+	if r.ev.Context == nil {
+		return ""
+	}
+	return r.ev.ID()
+}
+
+func eventType(r *decoded) string {
+	if r.ev.Context == nil {
+		return ""
+	}
+	return r.ev.Type()
+}
