@@ -257,8 +257,8 @@ func checkCounts(ctx context.Context, conn driver.Conn, db string, keys map[even
 	var all []uint64
 	var problems []string
 	for _, t := range event.Types {
+		all = append(all, keys[t]...) // before distinct, which compacts in place
 		want := distinct(keys[t])
-		all = append(all, keys[t]...)
 		var got uint64
 		table := store.TableOf(t)
 		if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+"."+table+" FINAL").Scan(&got); err != nil {
