@@ -53,16 +53,16 @@ func (s *Server) freshnessOf(l loc, snap *snapshot) FreshnessView {
 			v.Warning = l.T("fresh.stale", l.Duration(age))
 		}
 	}
-	lastErr, errAt, lag := s.status()
-	if lag != nil {
-		v.Lag = lag
-		if *lag > 0 {
-			v.Warning = joinSentences(v.Warning, l.T("fresh.lag", l.Num(float64(*lag))))
+	h := s.health()
+	if h.lag != nil {
+		v.Lag = h.lag
+		if *h.lag > 0 {
+			v.Warning = joinSentences(v.Warning, l.T("fresh.lag", l.Num(float64(*h.lag))))
 		}
 	}
-	if lastErr != nil {
-		v.Warning = joinSentences(v.Warning, l.T("fresh.error", lastErr.Error(), l.DateTime(snap.computedAt)))
-		v.ErrorAt = errAt.UTC().Format(time.RFC3339)
+	if h.lastErr != nil {
+		v.Warning = joinSentences(v.Warning, l.T("fresh.error", h.lastErr.Error(), l.DateTime(snap.computedAt)))
+		v.ErrorAt = h.errAt.UTC().Format(time.RFC3339)
 	}
 	return v
 }

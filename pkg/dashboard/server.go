@@ -220,8 +220,16 @@ func (s *Server) cached() *snapshot {
 	return s.snap
 }
 
-func (s *Server) status() (lastErr error, errAt time.Time, lag *uint64) {
+// health is what the last refresh left behind: its failure (nil after a
+// success) and when, and the projector's lag if known.
+type health struct {
+	lastErr error
+	errAt   time.Time
+	lag     *uint64
+}
+
+func (s *Server) health() health {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.lastErr, s.errAt, s.lag
+	return health{lastErr: s.lastErr, errAt: s.errAt, lag: s.lag}
 }
