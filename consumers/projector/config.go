@@ -43,8 +43,8 @@ func (c *Config) Validate() error {
 	var errs []error
 	if err := store.ValidDatabase(c.Database); err != nil {
 		errs = append(errs, fmt.Errorf("--database: %w", err))
-	} else if len(c.Database) > 40 {
-		errs = append(errs, fmt.Errorf("--database %q: at most 40 characters (replay adds suffixes)", c.Database))
+	} else if len(c.Database) > 48 {
+		errs = append(errs, fmt.Errorf("--database %q: at most 48 characters (replay adds suffixes)", c.Database))
 	}
 	if _, port, err := net.SplitHostPort(c.ClickHouseAddr); err != nil {
 		errs = append(errs, fmt.Errorf("--clickhouse-addr %q: want host:port: %w", c.ClickHouseAddr, err))

@@ -101,8 +101,8 @@ func DatabaseName(tb testing.TB) string {
 			return '_'
 		}
 	}, tb.Name())
-	if len(name) > 40 {
-		name = name[:40]
+	if len(name) > 30 {
+		name = name[:30]
 	}
 	return "t_" + name + "_" + hex.EncodeToString(b[:])
 }
