@@ -309,7 +309,7 @@ func (w *world) checkFigures(t *testing.T, want storetest.Figures) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -321,9 +321,19 @@ func freeAddr(t *testing.T) string {
 
 func scrape(t *testing.T, addr, name string) string {
 	t.Helper()
+	v := scrapeQuiet(addr, name)
+	if v == "" {
+		t.Fatalf("metric %s not served at %s", name, addr)
+	}
+	return v
+}
+
+// scrapeQuiet reads one unlabelled sample from a /metrics endpoint, ""
+// when it cannot.
+func scrapeQuiet(addr, name string) string {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
-		t.Fatal(err)
+		return ""
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

@@ -85,18 +85,28 @@ func invalidReason(err error) string {
 	return "cannot decode: " + err.Error()
 }
 
-// decodeAll decodes msgs on up to workers goroutines; validation (JSON
-// Schema and reference codes) is the projector's main CPU cost.
-func decodeAll(v *event.Validator, msgs []jetstream.Msg, maxDeliver, workers int) []decoded {
+// decodeAll decodes, validates and maps msgs, one chunk per batch in bs
+// on its own goroutine: validation (JSON Schema, reference codes) and
+// mapping are the projector's main CPU cost. A message whose event cannot
+// be stored is marked unstorable; every other valid one is in a batch.
+func decodeAll(v *event.Validator, msgs []jetstream.Msg, maxDeliver int, bs []*store.Batch) []decoded {
 	out := make([]decoded, len(msgs))
-	workers = max(1, min(workers, len(msgs)/64+1))
+	workers := max(1, min(len(bs), len(msgs)/64+1))
 	var wg sync.WaitGroup
 	chunk := (len(msgs) + workers - 1) / workers
-	for lo := 0; lo < len(msgs); lo += chunk {
+	for w, lo := 0, 0; lo < len(msgs); w, lo = w+1, lo+chunk {
 		hi := min(lo+chunk, len(msgs))
+		b := bs[w]
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
-				out[i] = decodeMsg(v, msgs[i], maxDeliver)
+				d := &out[i]
+				*d = decodeMsg(v, msgs[i], maxDeliver)
+				if d.kind != "" {
+					continue
+				}
+				if err := b.Add(d.ev, d.meta); err != nil {
+					d.kind, d.reason = KindUnstorable, err.Error()
+				}
 			}
 		})
 	}

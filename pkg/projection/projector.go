@@ -175,6 +175,8 @@ type Projector struct {
 	m   *Metrics
 	log *slog.Logger
 
+	free chan *store.Batch // batches to reuse: memory stays flat
+
 	mu     sync.Mutex
 	status Status
 }
@@ -205,7 +207,8 @@ func New(o Options) (*Projector, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.Config.setDefaults()
-	return &Projector{cfg: o.Config, nc: o.Conn, js: o.JetStream, w: o.Writer, v: o.Validator, m: o.Metrics, log: o.Logger}, nil
+	return &Projector{cfg: o.Config, nc: o.Conn, js: o.JetStream, w: o.Writer, v: o.Validator, m: o.Metrics, log: o.Logger,
+		free: make(chan *store.Batch, 3*o.Config.Workers)}, nil
 }
 
 // Status returns the current state.
@@ -236,22 +239,17 @@ func (p *Projector) Run(ctx context.Context) error {
 		p.watchLag(ctx, cons)
 	}()
 
-	batch := store.NewBatch()
-	backoff := p.cfg.RetryMin
-	for ctx.Err() == nil {
-		msgs, err := p.fetch(cons)
-		if err != nil {
-			p.log.Warn("fetch from jetstream failed; retrying", "err", err, "retry_in", backoff.String())
-			if !sleep(ctx, backoff) {
-				break
-			}
-			backoff = min(backoff*2, p.cfg.RetryMax)
-			continue
-		}
-		backoff = p.cfg.RetryMin
-		if len(msgs) > 0 {
-			p.process(ctx, msgs, batch)
-		}
+	// Two stages: one fetches and validates the next batch while the
+	// other inserts and acknowledges the current one, so JetStream, the
+	// validator (CPU) and ClickHouse work at the same time. At most two
+	// batches are in memory whatever the backlog. The channel is
+	// unbuffered so that a fetched batch always has an owner keeping its
+	// messages in progress.
+	ready := make(chan fetched)
+	go p.fetchLoop(ctx, cons, ready)
+	for f := range ready {
+		p.process(ctx, f)
+		p.release(f.batches)
 	}
 	<-lagDone
 	if err := p.nc.FlushTimeout(5 * time.Second); err != nil {
@@ -300,21 +298,88 @@ func (p *Projector) fetch(cons jetstream.Consumer) ([]jetstream.Msg, error) {
 	return msgs, nil
 }
 
+// fetched is a batch of messages with their decoded events, mapped into
+// one store batch per decoding goroutine.
+type fetched struct {
+	msgs    []jetstream.Msg
+	results []decoded
+	batches []*store.Batch
+	took    time.Duration // fetching, decoding and mapping
+	// touched is when JetStream's ack timer of msgs last restarted: the
+	// fetch, or the last InProgress.
+	touched time.Time
+}
+
+// batches returns Workers empty batches, reused when there are.
+func (p *Projector) batches() []*store.Batch {
+	bs := make([]*store.Batch, p.cfg.Workers)
+	for i := range bs {
+		select {
+		case bs[i] = <-p.free:
+		default:
+			bs[i] = store.NewBatch()
+		}
+	}
+	return bs
+}
+
+func (p *Projector) release(bs []*store.Batch) {
+	for _, b := range bs {
+		b.Reset()
+		select {
+		case p.free <- b:
+		default:
+		}
+	}
+}
+
+// fetchLoop fetches and decodes batches into ready until ctx ends, then
+// closes it. While the other stage is busy (ClickHouse failing), the
+// batch waiting to be handed over is kept in progress, so waiting never
+// makes JetStream redeliver it.
+func (p *Projector) fetchLoop(ctx context.Context, cons jetstream.Consumer, ready chan<- fetched) {
+	defer close(ready)
+	backoff := p.cfg.RetryMin
+	for ctx.Err() == nil {
+		t0 := time.Now()
+		msgs, err := p.fetch(cons)
+		if err != nil {
+			p.log.Warn("fetch from jetstream failed; retrying", "err", err, "retry_in", backoff.String())
+			if !sleep(ctx, backoff) {
+				return
+			}
+			backoff = min(backoff*2, p.cfg.RetryMax)
+			continue
+		}
+		backoff = p.cfg.RetryMin
+		if len(msgs) == 0 {
+			continue
+		}
+		f := fetched{msgs: msgs, batches: p.batches(), touched: t0}
+		f.results = decodeAll(p.v, msgs, p.cfg.MaxDeliver, f.batches)
+		f.took = time.Since(t0)
+		keep := time.NewTicker(p.cfg.AckWait / 6)
+	handOver:
+		for {
+			select {
+			case ready <- f: // handed over even after ctx ended: they are ours to flush
+				break handOver
+			case <-keep.C:
+				keepInProgress(&f, p.cfg.AckWait)
+			}
+		}
+		keep.Stop()
+	}
+}
+
 // process handles one fetched batch: poison to the dead-letter stream,
 // the rest inserted, then acknowledged.
-func (p *Projector) process(ctx context.Context, msgs []jetstream.Msg, batch *store.Batch) {
-	defer batch.Reset()
-	results := decodeAll(p.v, msgs, p.cfg.MaxDeliver, p.cfg.Workers)
-	good := make([]jetstream.Msg, 0, len(msgs))
-	for i, m := range msgs {
-		r := &results[i]
+func (p *Projector) process(ctx context.Context, f fetched) {
+	good := make([]jetstream.Msg, 0, len(f.msgs))
+	for i, m := range f.msgs {
+		r := &f.results[i]
 		if r.deliveries > 1 {
 			p.m.redeliveries.Inc()
-		}
-		if r.kind == "" {
-			if err := batch.Add(r.ev, r.meta); err != nil {
-				r.kind, r.reason = KindUnstorable, err.Error()
-			}
 		}
 		if r.kind != "" {
 			p.deadLetter(ctx, m, r)
@@ -325,9 +390,12 @@ func (p *Projector) process(ctx context.Context, msgs []jetstream.Msg, batch *st
 	if len(good) == 0 {
 		return
 	}
-	if !p.insert(ctx, batch, good) {
+	t0 := time.Now()
+	f.msgs = good
+	if !p.insert(ctx, &f) {
 		return
 	}
+	t1 := time.Now()
 	if p.cfg.PauseAfterInsert > 0 {
 		p.log.Info("batch inserted; pausing before ack", "events", len(good), "pause", p.cfg.PauseAfterInsert.String())
 		time.Sleep(p.cfg.PauseAfterInsert)
@@ -340,9 +408,13 @@ func (p *Projector) process(ctx context.Context, msgs []jetstream.Msg, batch *st
 			break
 		}
 	}
-	for t, n := range batch.Counts() {
-		p.m.projected.WithLabelValues(string(t)).Add(float64(n))
+	for _, b := range f.batches {
+		for t, n := range b.Counts() {
+			p.m.projected.WithLabelValues(string(t)).Add(float64(n))
+		}
 	}
+	p.log.Debug("batch projected", "events", len(good), "fetch_decode", f.took.String(),
+		"insert", t1.Sub(t0).String(), "ack", time.Since(t1).String())
 }
 
 // insert writes the batch, retrying with backoff while ClickHouse fails.
@@ -350,20 +422,20 @@ func (p *Projector) process(ctx context.Context, msgs []jetstream.Msg, batch *st
 // redeliver them, so waiting for ClickHouse never pushes an event toward
 // MaxDeliver. If ctx ends first it gives the messages back (NakWithDelay)
 // and reports false.
-func (p *Projector) insert(ctx context.Context, batch *store.Batch, msgs []jetstream.Msg) bool {
+func (p *Projector) insert(ctx context.Context, f *fetched) bool {
+	batches, msgs := f.batches, f.msgs
 	backoff := p.cfg.RetryMin
-	touched := time.Now()
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
 		// An insert under way finishes even when shutdown starts: stop
 		// taking work, but flush what is in hand.
 		ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.InsertTimeout)
-		err := p.w.Write(ictx, batch)
+		err := p.w.Write(ictx, batches...)
 		cancel()
 		if err == nil {
 			now := time.Now()
 			p.m.insertSeconds.Observe(now.Sub(start).Seconds())
-			p.m.batchEvents.Observe(float64(batch.Len()))
+			p.m.batchEvents.Observe(float64(len(msgs)))
 			p.m.lastInsert.Set(float64(now.UnixNano()) / 1e9)
 			p.m.clickhouseUp.Set(1)
 			p.mu.Lock()
@@ -384,17 +456,12 @@ func (p *Projector) insert(ctx context.Context, batch *store.Batch, msgs []jetst
 		}
 		p.mu.Unlock()
 		p.log.Warn("insert into clickhouse failed; keeping the batch and retrying", "err", err,
-			"events", batch.Len(), "attempt", attempt, "retry_in", backoff.String())
+			"events", len(msgs), "attempt", attempt, "retry_in", backoff.String())
 
 		deadline := time.Now().Add(backoff)
 		for time.Now().Before(deadline) {
-			if time.Since(touched) > p.cfg.AckWait/3 {
-				for _, m := range msgs {
-					_ = m.InProgress()
-				}
-				touched = time.Now()
-			}
-			if !sleep(ctx, min(time.Until(deadline), p.cfg.AckWait/3)) {
+			keepInProgress(f, p.cfg.AckWait)
+			if !sleep(ctx, min(time.Until(deadline), p.cfg.AckWait/6)) {
 				for _, m := range msgs {
 					_ = m.NakWithDelay(backoff)
 				}
@@ -404,6 +471,19 @@ func (p *Projector) insert(ctx context.Context, batch *store.Batch, msgs []jetst
 		}
 		backoff = min(backoff*2, p.cfg.RetryMax)
 	}
+}
+
+// keepInProgress restarts JetStream's ack timer of f's messages when a
+// third of the ack wait has passed since it last did, so a batch the
+// projector still means to store is never redelivered meanwhile.
+func keepInProgress(f *fetched, ackWait time.Duration) {
+	if time.Since(f.touched) < ackWait/3 {
+		return
+	}
+	for _, m := range f.msgs {
+		_ = m.InProgress()
+	}
+	f.touched = time.Now()
 }
 
 // deadLetter records a poison message in the dead-letter stream, then

@@ -369,13 +369,16 @@ func TestStopFlushesAndAcks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := c.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.NumAckPending != 0 {
-		t.Errorf("ack pending after stop = %d, want 0", info.NumAckPending)
-	}
+	// The acknowledgements were flushed before Run returned; the server
+	// applies them asynchronously.
+	var info *jetstream.ConsumerInfo
+	waitFor(t, 5*time.Second, "nothing left unacknowledged", func() (bool, string) {
+		info, err = c.Info(context.Background())
+		if err != nil {
+			return false, err.Error()
+		}
+		return info.NumAckPending == 0, "ack pending " + strconv.Itoa(info.NumAckPending)
+	})
 	if got := uint64(len(sc.Events)) - info.NumPending; float64(got) != projected {
 		t.Errorf("consumer acknowledged %d, projector counted %v", got, projected)
 	}

@@ -177,7 +177,10 @@ func replayRead(ctx context.Context, o ReplayOptions, fresh string, total uint64
 		return nil, fmt.Errorf("create ordered consumer on %s: %w", o.Stream, err)
 	}
 	w := store.NewWriter(o.Conn, fresh)
-	batch := store.NewBatch()
+	batches := make([]*store.Batch, o.Workers)
+	for i := range batches {
+		batches[i] = store.NewBatch()
+	}
 	h := fnv.New64a()
 	var last uint64
 	for last < res.LastSeq {
@@ -209,16 +212,18 @@ func replayRead(ctx context.Context, o ReplayOptions, fresh string, total uint64
 			}
 			continue
 		}
-		for _, r := range decodeAll(o.Validator, msgs, 0, o.Workers) {
+		stored := 0
+		for _, r := range decodeAll(o.Validator, msgs, 0, batches) {
 			res.Read++
-			if r.kind != "" {
+			switch r.kind {
+			case KindInvalid:
 				res.Invalid++
 				continue
-			}
-			if err := batch.Add(r.ev, r.meta); err != nil {
+			case KindUnstorable:
 				res.Unstorable++
 				continue
 			}
+			stored++
 			h.Reset()
 			h.Write([]byte(r.ev.Source()))
 			h.Write([]byte{0})
@@ -226,12 +231,14 @@ func replayRead(ctx context.Context, o ReplayOptions, fresh string, total uint64
 			t := event.Type(r.ev.Type())
 			keys[t] = append(keys[t], h.Sum64())
 		}
-		if batch.Len() > 0 {
-			if err := w.Write(ctx, batch); err != nil {
+		if stored > 0 {
+			if err := w.Write(ctx, batches...); err != nil {
 				return nil, fmt.Errorf("replay insert into %s: %w", fresh, err)
 			}
-			res.Stored += uint64(batch.Len())
-			batch.Reset()
+			res.Stored += uint64(stored)
+		}
+		for _, b := range batches {
+			b.Reset()
 		}
 		if bar != nil {
 			_ = bar.Add(len(msgs))

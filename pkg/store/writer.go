@@ -87,20 +87,28 @@ func NewWriter(conn driver.Conn, db string) *Writer {
 // Database is the database written to.
 func (w *Writer) Database() string { return w.db }
 
-// Write inserts every non-empty table of b, one block per table, the
-// tables in parallel. It returns only when all inserts finished; an error
-// means some tables may hold the rows and others not, which a retry of the
-// same batch repairs (the tables collapse rows by source and id).
-func (w *Writer) Write(ctx context.Context, b *Batch) error {
-	var pending []*table
-	for _, t := range b.tables {
-		if t.rows > 0 {
-			pending = append(pending, t)
+// Write inserts the rows of every batch given, one block per table (the
+// batches' rows together), the tables in parallel. Several batches let
+// goroutines map events into batches of their own. It returns only when
+// all inserts finished; an error means some tables may hold the rows and
+// others not, which a retry of the same batches repairs (the tables
+// collapse rows by source and id).
+func (w *Writer) Write(ctx context.Context, bs ...*Batch) error {
+	if len(bs) == 0 {
+		return nil
+	}
+	var pending []int
+	for i := range bs[0].tables {
+		for _, b := range bs {
+			if b.tables[i].rows > 0 {
+				pending = append(pending, i)
+				break
+			}
 		}
 	}
 	errs := make(chan error, len(pending))
-	for _, t := range pending {
-		go func() { errs <- w.insert(ctx, t) }()
+	for _, i := range pending {
+		go func() { errs <- w.insert(ctx, bs, i) }()
 	}
 	var first error
 	for range pending {
@@ -111,19 +119,30 @@ func (w *Writer) Write(ctx context.Context, b *Batch) error {
 	return first
 }
 
-func (w *Writer) insert(ctx context.Context, t *table) error {
+// insert writes table i of every batch as one block.
+func (w *Writer) insert(ctx context.Context, bs []*Batch, i int) error {
+	t := bs[0].tables[i]
+	rows := 0
+	for _, b := range bs {
+		rows += b.tables[i].rows
+	}
 	batch, err := w.conn.PrepareBatch(ctx, t.insertSQL(w.db))
 	if err != nil {
-		return fmt.Errorf("prepare insert of %d rows into %s.%s: %w", t.rows, w.db, t.name, err)
+		return fmt.Errorf("prepare insert of %d rows into %s.%s: %w", rows, w.db, t.name, err)
 	}
-	for i, c := range t.cols {
-		if err := batch.Column(i).Append(c.values()); err != nil {
-			_ = batch.Abort()
-			return fmt.Errorf("append column %s of %s.%s: %w", c.name(), w.db, t.name, err)
+	for j, c := range t.cols {
+		for _, b := range bs {
+			if b.tables[i].rows == 0 {
+				continue
+			}
+			if err := batch.Column(j).Append(b.tables[i].cols[j].values()); err != nil {
+				_ = batch.Abort()
+				return fmt.Errorf("append column %s of %s.%s: %w", c.name(), w.db, t.name, err)
+			}
 		}
 	}
 	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert %d rows into %s.%s: %w", t.rows, w.db, t.name, err)
+		return fmt.Errorf("insert %d rows into %s.%s: %w", rows, w.db, t.name, err)
 	}
 	return nil
 }

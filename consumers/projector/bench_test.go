@@ -1,0 +1,395 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ce "github.com/cloudevents/sdk-go/v2/event"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/sundflow/sundflow/pkg/bus"
+	"github.com/sundflow/sundflow/pkg/chserver/chservertest"
+	"github.com/sundflow/sundflow/pkg/event"
+	"github.com/sundflow/sundflow/pkg/projection"
+	"github.com/sundflow/sundflow/pkg/store"
+	"github.com/sundflow/sundflow/pkg/store/storetest"
+)
+
+// BenchmarkDrain measures, in one run on one machine:
+//
+//	(a) a plain JetStream consume of the pre-filled events stream (fetch
+//	    and ack, no decoding), the bus's ceiling;
+//	(b) a plain ClickHouse batch insert of the same events as rows of the
+//	    raw table (columns prepared beforehand), the store's ceiling;
+//	(v) validation alone of the same payloads on every core (the
+//	    contract check the projector runs on each message);
+//	(c) the projector binary draining the same backlog into ClickHouse
+//	    (validate, map, insert raw and typed tables, ack);
+//
+// and reports c's rate against each, and the projector process's peak RSS
+// and Go heap with a backlog of 100k and of 300k events (memory must not
+// grow with the backlog). The figures of the 300k run are then checked
+// against the ones known by construction.
+//
+// make bench runs it once (-benchtime 1x); BENCH_EVENTS changes the size.
+func BenchmarkDrain(b *testing.B) {
+	total := 300_000
+	if s := os.Getenv("BENCH_EVENTS"); s != "" {
+		total, _ = strconv.Atoi(s)
+	}
+	small := total / 3
+	for range b.N {
+		benchDrain(b, small, total)
+	}
+}
+
+func benchDrain(b *testing.B, small, total int) {
+	ctx := context.Background()
+	ns, err := bus.StartServer(bus.ServerConfig{StoreDir: b.TempDir(), Port: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := bus.EnsureStreams(ctx, js, bus.StreamOptions{}); err != nil {
+		b.Fatal(err)
+	}
+
+	genStart := time.Now()
+	sc := storetest.NewScenario(42, total)
+	payloads := make([][]byte, len(sc.Events))
+	for i, e := range sc.Events {
+		if payloads[i], err = event.Encode(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	n := len(sc.Events)
+	small = min(small, n)
+	fmt.Printf("drain benchmark: %d events generated in %s (%d for the small backlog)\n", n, time.Since(genStart).Round(time.Millisecond), small)
+
+	pubStart := time.Now()
+	publish(b, js, sc.Events[:small], payloads[:small])
+	smallRun := drainProjector(b, ns.ClientURL(), "bench_small", "bench-small", small)
+
+	publish(b, js, sc.Events[small:], payloads[small:])
+	pubRate := float64(n) / time.Since(pubStart).Seconds() // includes the small drain: informative only
+
+	consumeRate := plainConsume(b, js, n)
+	insertRate := plainInsert(b, sc.Events)
+	validateRate := validateOnly(b, payloads)
+	bigRun := drainProjector(b, ns.ClientURL(), "bench_big", "bench-big", n)
+
+	got, err := storetest.ReadFigures(ctx, chservertest.Conn(b, shared, "", ""), "bench_big")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if d := storetest.Diff(sc.Want, got, 10); len(d) > 0 {
+		b.Fatalf("figures after the drain differ from the ones known by construction:\n%s", strings.Join(d, "\n"))
+	}
+
+	c := bigRun.rate
+	slower := min(consumeRate, insertRate)
+	fmt.Printf("  (a) plain JetStream consume (fetch+ack)   %9.0f events/s\n", consumeRate)
+	fmt.Printf("  (b) plain ClickHouse insert, raw table    %9.0f rows/s\n", insertRate)
+	fmt.Printf("  (v) validation alone, %d cores             %9.0f events/s\n", runtime.GOMAXPROCS(0), validateRate)
+	fmt.Printf("  (c) projector drain, %6d backlog        %9.0f events/s  peak RSS %5.1f MiB, peak Go heap %5.1f MiB\n", n, c, mib(bigRun.peakRSS), mib(bigRun.peakHeap))
+	fmt.Printf("      projector drain, %6d backlog        %9.0f events/s  peak RSS %5.1f MiB, peak Go heap %5.1f MiB\n", small, smallRun.rate, mib(smallRun.peakRSS), mib(smallRun.peakHeap))
+	fmt.Printf("  ratios: c/a %.3f, c/b %.3f, c/min(a,b) %.3f (goal 0.6), c/v %.3f; RSS %dk/%dk backlog %.2f\n",
+		c/consumeRate, c/insertRate, c/slower, c/validateRate, n/1000, small/1000, float64(bigRun.peakRSS)/float64(smallRun.peakRSS))
+	fmt.Printf("  (pre-fill publish ran at about %.0f events/s; figures of the %d events checked exact)\n", pubRate, n)
+
+	b.ReportMetric(c, "drain_events/s")
+	b.ReportMetric(consumeRate, "consume_events/s")
+	b.ReportMetric(insertRate, "insert_rows/s")
+	b.ReportMetric(validateRate, "validate_events/s")
+	b.ReportMetric(c/slower, "ratio_c/min(a,b)")
+	b.ReportMetric(c/consumeRate, "ratio_c/a")
+	b.ReportMetric(mib(bigRun.peakRSS), "peak_rss_MiB")
+	b.ReportMetric(mib(smallRun.peakRSS), "peak_rss_small_MiB")
+	b.ReportMetric(mib(bigRun.peakHeap), "peak_heap_MiB")
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+func publish(b *testing.B, js jetstream.JetStream, events []ce.Event, payloads [][]byte) {
+	b.Helper()
+	for i, e := range events {
+		m := &nats.Msg{Subject: event.Type(e.Type()).Subject(), Data: payloads[i], Header: nats.Header{"content-type": {"application/cloudevents+json"}}}
+		if _, err := js.PublishMsgAsync(m, jetstream.WithMsgID(event.MessageID(e.Source(), e.ID()))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(5 * time.Minute):
+		b.Fatal("publish not acknowledged")
+	}
+}
+
+// plainConsume fetches and acks every message of the stream with the
+// projector's batch size and consumer settings, decoding nothing.
+func plainConsume(b *testing.B, js jetstream.JetStream, n int) float64 {
+	b.Helper()
+	ctx := context.Background()
+	cfg := projection.Config{Consumer: "bench-plain"}.ConsumerConfig()
+	cons, err := js.CreateOrUpdateConsumer(ctx, bus.EventsStream, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	got := 0
+	for got < n {
+		mb, err := cons.Fetch(5000, jetstream.FetchMaxWait(time.Second), jetstream.FetchMaxBytes(32<<20))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for m := range mb.Messages() {
+			if err := m.Ack(); err != nil {
+				b.Fatal(err)
+			}
+			got++
+		}
+	}
+	return float64(n) / time.Since(start).Seconds()
+}
+
+// plainInsert inserts the events as raw-table rows in batches of 5000,
+// columns prepared before the clock starts.
+func plainInsert(b *testing.B, events []ce.Event) float64 {
+	b.Helper()
+	ctx := context.Background()
+	conn := chservertest.Conn(b, shared, "", "")
+	const db = "bench_plain"
+	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := store.Migrate(ctx, conn, db); err != nil {
+		b.Fatal(err)
+	}
+	type block struct{ cols []any }
+	var blocks []block
+	for lo := 0; lo < len(events); lo += 5000 {
+		part := events[lo:min(lo+5000, len(events))]
+		var (
+			source, id, typ, spec, subject, ct, schema, data, natsSubject = make([]string, 0, len(part)), make([]string, 0, len(part)), make([]string, 0, len(part)), make([]string, 0, len(part)), make([]string, 0, len(part)), make([]string, 0, len(part)), make([]string, 0, len(part)), make([]string, 0, len(part)), make([]string, 0, len(part))
+			tm, received                                                  = make([]time.Time, 0, len(part)), make([]time.Time, 0, len(part))
+			ns                                                            = make([]uint32, 0, len(part))
+			extN, extV                                                    = make([][]string, 0, len(part)), make([][]string, 0, len(part))
+			seq                                                           = make([]uint64, 0, len(part))
+		)
+		for i, e := range part {
+			source = append(source, e.Source())
+			id = append(id, e.ID())
+			typ = append(typ, e.Type())
+			spec = append(spec, e.SpecVersion())
+			subject = append(subject, e.Subject())
+			tm = append(tm, e.Time().UTC().Truncate(time.Second))
+			ns = append(ns, uint32(e.Time().Nanosecond()))
+			ct = append(ct, e.DataContentType())
+			schema = append(schema, e.DataSchema())
+			extN = append(extN, []string{})
+			extV = append(extV, []string{})
+			data = append(data, string(e.Data()))
+			natsSubject = append(natsSubject, event.Type(e.Type()).Subject())
+			seq = append(seq, uint64(lo+i+1))
+			received = append(received, time.Now().UTC())
+		}
+		blocks = append(blocks, block{cols: []any{source, id, typ, spec, subject, tm, ns, ct, schema, extN, extV, data, natsSubject, seq, received}})
+	}
+	const insert = "INSERT INTO " + db + ".events (source, id, type, specversion, subject, time, time_ns, datacontenttype, dataschema, extension_names, extension_values, data, nats_subject, seq, received)"
+	start := time.Now()
+	for _, bl := range blocks {
+		batch, err := conn.PrepareBatch(ctx, insert)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i, c := range bl.cols {
+			if err := batch.Column(i).Append(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := batch.Send(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rate := float64(len(events)) / time.Since(start).Seconds()
+	_ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db)
+	return rate
+}
+
+// validateOnly runs the contract check the projector runs on each
+// message, on every core, and nothing else.
+func validateOnly(b *testing.B, payloads [][]byte) float64 {
+	b.Helper()
+	v, err := event.NewValidator()
+	if err != nil {
+		b.Fatal(err)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(payloads); i += workers {
+				if _, err := v.ParseStructured(payloads[i]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(len(payloads)) / time.Since(start).Seconds()
+}
+
+type drainResult struct {
+	rate              float64
+	peakRSS, peakHeap uint64
+}
+
+// drainProjector runs the projector binary with a fresh durable consumer
+// and database until it has acknowledged n events, sampling its memory.
+func drainProjector(b *testing.B, natsURL, db, consumer string, n int) drainResult {
+	b.Helper()
+	ctx := context.Background()
+	conn := chservertest.Conn(b, shared, "", "")
+	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
+		b.Fatal(err)
+	}
+	metricsAddr := freeAddr(b)
+	cmd := exec.Command(binary, "run", "--nats-url", natsURL, "--clickhouse-addr", shared.Addr(),
+		"--database", db, "--consumer", consumer, "--metrics-addr", metricsAddr, "--log-format", "json", "--log-level", benchLogLevel())
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		// Stop it as an operator would; kill it if it does not stop.
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}()
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if l := sc.Text(); !strings.Contains(l, `"level":"INFO"`) {
+				fmt.Println("  projector:", l)
+			}
+		}
+	}()
+	js, err := jetstream.New(mustConnect(b, natsURL))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The clock starts when the projector has migrated and created its
+	// consumer.
+	for wait := time.Now().Add(time.Minute); ; {
+		if _, err := js.Consumer(ctx, bus.EventsStream, consumer); err == nil {
+			break
+		}
+		if time.Now().After(wait) {
+			b.Fatal("projector did not create its consumer")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+
+	var res drainResult
+	deadline := time.Now().Add(20 * time.Minute)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		if rss := procStatus(cmd.Process.Pid, "VmRSS"); rss > res.peakRSS {
+			res.peakRSS = rss
+		}
+		if i%5 == 0 {
+			if h := scrapeFloat(metricsAddr, "go_memstats_heap_inuse_bytes"); uint64(h) > res.peakHeap {
+				res.peakHeap = uint64(h)
+			}
+		}
+		c, err := js.Consumer(ctx, bus.EventsStream, consumer)
+		if err == nil {
+			if info, err := c.Info(ctx); err == nil && info.AckFloor.Stream >= uint64(n) && info.NumAckPending == 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("projector did not drain %d events in 20 minutes", n)
+		}
+		<-tick.C
+	}
+	res.rate = float64(n) / time.Since(start).Seconds()
+	if hwm := procStatus(cmd.Process.Pid, "VmHWM"); hwm > res.peakRSS {
+		res.peakRSS = hwm
+	}
+	return res
+}
+
+func mustConnect(b *testing.B, url string) *nats.Conn {
+	b.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(nc.Close)
+	return nc
+}
+
+// procStatus reads a memory line of /proc/<pid>/status, in bytes.
+func procStatus(pid int, field string) uint64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, field+":"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseUint(f[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+func scrapeFloat(addr, name string) float64 {
+	v, _ := strconv.ParseFloat(scrapeQuiet(addr, name), 64)
+	return v
+}
+
+// benchLogLevel is BENCH_LOG_LEVEL (e.g. debug: a line per batch with
+// where its time went), default warn.
+func benchLogLevel() string {
+	if l := os.Getenv("BENCH_LOG_LEVEL"); l != "" {
+		return l
+	}
+	return "warn"
+}
