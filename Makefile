@@ -23,6 +23,13 @@ build: ## build every program into ./bin
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./producers/... ./consumers/...
 
+.PHONY: run
+run: ## run the whole pipeline here (ClickHouse, gateway + JetStream, projector, dashboard, simulated sources); Ctrl-C stops it; ARGS='--help' lists the flags
+	@echo "==> run: build ./deploy/local/run into $(BIN)/ and start it (data under ./var)"
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/run ./deploy/local/run
+	$(BIN)/run $(ARGS)
+
 .PHONY: test
 test: deps ## install what is missing, then run every test with the race detector
 	@echo "==> test: go test $(GOTEST_FLAGS) ./... (real nats-server and clickhouse-server)"
