@@ -111,7 +111,9 @@ func checkUsers(t *testing.T, o *server.Options) {
 			t.Errorf("user %s has no publish and subscribe permissions", u.Nkey)
 			continue
 		}
-		if slices.ContainsFunc(p.Publish.Allow, func(s string) bool { return strings.HasPrefix(s, "$JS.") || strings.HasPrefix(s, "sundflow.deadletter.") || strings.HasSuffix(s, ">") }) {
+		if slices.ContainsFunc(p.Publish.Allow, func(s string) bool {
+			return strings.HasPrefix(s, "$JS.") || strings.HasPrefix(s, "sundflow.deadletter.") || strings.HasSuffix(s, ">")
+		}) {
 			continue // a sundflow program: gateway, projector or dashboard
 		}
 		sources++
