@@ -107,6 +107,7 @@ func eventKey(source, id string) string { return source + "\x00" + id }
 type poster struct {
 	url, token string
 	client     *http.Client
+	pause      time.Duration // after each acknowledged batch, per worker: paces the load
 
 	mu        sync.Mutex
 	acked     map[string]bool // eventKey -> acknowledged (accepted or duplicate)
@@ -231,6 +232,9 @@ func (p *poster) postAll(ctx context.Context, events []ce.Event, size, workers i
 				if err := p.post(ctx, batches[i]); err != nil {
 					errs <- err
 					return
+				}
+				if p.pause > 0 {
+					time.Sleep(p.pause)
 				}
 				mu.Lock()
 				finished++
