@@ -41,7 +41,9 @@ import (
 // grow with the backlog). The figures of the 300k run are then checked
 // against the ones known by construction.
 //
-// make bench runs it once (-benchtime 1x); BENCH_EVENTS changes the size.
+// make bench runs it once (-benchtime 1x); BENCH_EVENTS changes the size,
+// BENCH_PROJECTOR_ARGS adds flags to the projector (e.g. --batch-size
+// 20000), BENCH_LOG_LEVEL=debug shows where each batch's time went.
 func BenchmarkDrain(b *testing.B) {
 	total := 300_000
 	if s := os.Getenv("BENCH_EVENTS"); s != "" {
@@ -112,6 +114,13 @@ func benchDrain(b *testing.B, small, total int) {
 	fmt.Printf("  (v) validation alone, %d cores             %9.0f events/s\n", runtime.GOMAXPROCS(0), validateRate)
 	fmt.Printf("  (c) projector drain, %6d backlog        %9.0f events/s  peak RSS %5.1f MiB, peak Go heap %5.1f MiB\n", n, c, mib(bigRun.peakRSS), mib(bigRun.peakHeap))
 	fmt.Printf("      projector drain, %6d backlog        %9.0f events/s  peak RSS %5.1f MiB, peak Go heap %5.1f MiB\n", small, smallRun.rate, mib(smallRun.peakRSS), mib(smallRun.peakHeap))
+	for _, r := range []struct {
+		name string
+		d    drainResult
+	}{{fmt.Sprintf("%d-event", n), bigRun}, {fmt.Sprintf("%d-event", small), smallRun}} {
+		fmt.Printf("  CPU during the %s drain (%.1f s wall, %d cores): projector %.1f s, clickhouse-server %.1f s, nats-server and this test %.1f s\n",
+			r.name, r.d.wall, runtime.NumCPU(), r.d.cpuProjector, r.d.cpuClickHouse, r.d.cpuNATS)
+	}
 	fmt.Printf("  ratios: c/a %.3f, c/b %.3f, c/min(a,b) %.3f (goal 0.6), c/v %.3f; RSS %dk/%dk backlog %.2f\n",
 		c/consumeRate, c/insertRate, c/slower, c/validateRate, n/1000, small/1000, float64(bigRun.peakRSS)/float64(smallRun.peakRSS))
 	fmt.Printf("  (pre-fill publish ran at about %.0f events/s; figures of the %d events checked exact)\n", pubRate, n)
@@ -129,19 +138,26 @@ func benchDrain(b *testing.B, small, total int) {
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
+// publish stores the events in windows of 2000 unacknowledged messages.
 func publish(b *testing.B, js jetstream.JetStream, events []ce.Event, payloads [][]byte) {
 	b.Helper()
+	wait := func() {
+		select {
+		case <-js.PublishAsyncComplete():
+		case <-time.After(5 * time.Minute):
+			b.Fatal("publish not acknowledged")
+		}
+	}
 	for i, e := range events {
 		m := &nats.Msg{Subject: event.Type(e.Type()).Subject(), Data: payloads[i], Header: nats.Header{"content-type": {"application/cloudevents+json"}}}
 		if _, err := js.PublishMsgAsync(m, jetstream.WithMsgID(event.MessageID(e.Source(), e.ID()))); err != nil {
 			b.Fatal(err)
 		}
+		if i%2000 == 1999 {
+			wait()
+		}
 	}
-	select {
-	case <-js.PublishAsyncComplete():
-	case <-time.After(5 * time.Minute):
-		b.Fatal("publish not acknowledged")
-	}
+	wait()
 }
 
 // plainConsume fetches and acks every message of the stream with the
@@ -263,6 +279,10 @@ func validateOnly(b *testing.B, payloads [][]byte) float64 {
 type drainResult struct {
 	rate              float64
 	peakRSS, peakHeap uint64
+	// CPU seconds spent during the drain by the projector, ClickHouse
+	// and this process (which hosts the nats-server).
+	cpuProjector, cpuClickHouse, cpuNATS float64
+	wall                                 float64
 }
 
 // drainProjector runs the projector binary with a fresh durable consumer
@@ -275,8 +295,9 @@ func drainProjector(b *testing.B, natsURL, db, consumer string, n int) drainResu
 		b.Fatal(err)
 	}
 	metricsAddr := freeAddr(b)
-	cmd := exec.Command(binary, "run", "--nats-url", natsURL, "--clickhouse-addr", shared.Addr(),
-		"--database", db, "--consumer", consumer, "--metrics-addr", metricsAddr, "--log-format", "json", "--log-level", benchLogLevel())
+	args := []string{"run", "--nats-url", natsURL, "--clickhouse-addr", shared.Addr(),
+		"--database", db, "--consumer", consumer, "--metrics-addr", metricsAddr, "--log-format", "json", "--log-level", benchLogLevel()}
+	cmd := exec.Command(binary, append(args, strings.Fields(os.Getenv("BENCH_PROJECTOR_ARGS"))...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -320,6 +341,7 @@ func drainProjector(b *testing.B, natsURL, db, consumer string, n int) drainResu
 		time.Sleep(5 * time.Millisecond)
 	}
 	start := time.Now()
+	chCPU0, natsCPU0 := cpuSeconds(shared.Pid()), cpuSeconds(os.Getpid())
 
 	var res drainResult
 	deadline := time.Now().Add(20 * time.Minute)
@@ -345,7 +367,11 @@ func drainProjector(b *testing.B, natsURL, db, consumer string, n int) drainResu
 		}
 		<-tick.C
 	}
-	res.rate = float64(n) / time.Since(start).Seconds()
+	res.wall = time.Since(start).Seconds()
+	res.rate = float64(n) / res.wall
+	res.cpuProjector = cpuSeconds(cmd.Process.Pid)
+	res.cpuClickHouse = cpuSeconds(shared.Pid()) - chCPU0
+	res.cpuNATS = cpuSeconds(os.Getpid()) - natsCPU0
 	if hwm := procStatus(cmd.Process.Pid, "VmHWM"); hwm > res.peakRSS {
 		res.peakRSS = hwm
 	}
@@ -360,6 +386,22 @@ func mustConnect(b *testing.B, url string) *nats.Conn {
 	}
 	b.Cleanup(nc.Close)
 	return nc
+}
+
+// cpuSeconds is the user and system CPU time a process has used.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) in ")".
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ
 }
 
 // procStatus reads a memory line of /proc/<pid>/status, in bytes.

@@ -16,8 +16,11 @@ import (
 
 // decoded is one fetched message after decoding and validation.
 type decoded struct {
-	ev   ce.Event
-	meta store.Meta
+	// ev is the event, kept only while it is mapped and when it is
+	// poison (for the log); source, id and typ name it after that.
+	ev              ce.Event
+	source, id, typ string
+	meta            store.Meta
 	// deliveries is the message's delivery count (1 the first time).
 	deliveries uint64
 	// kind and reason are set when the message is poison.
@@ -104,9 +107,13 @@ func decodeAll(v *event.Validator, msgs []jetstream.Msg, maxDeliver int, bs []*s
 				if d.kind != "" {
 					continue
 				}
+				d.source, d.id, d.typ = d.ev.Source(), d.ev.ID(), d.ev.Type()
 				if err := b.Add(d.ev, d.meta); err != nil {
 					d.kind, d.reason = KindUnstorable, err.Error()
+					continue
 				}
+				d.ev = ce.Event{} // the batch holds what is needed
+
 			}
 		})
 	}

@@ -225,10 +225,10 @@ func replayRead(ctx context.Context, o ReplayOptions, fresh string, total uint64
 			}
 			stored++
 			h.Reset()
-			h.Write([]byte(r.ev.Source()))
+			h.Write([]byte(r.source))
 			h.Write([]byte{0})
-			h.Write([]byte(r.ev.ID()))
-			t := event.Type(r.ev.Type())
+			h.Write([]byte(r.id))
+			t := event.Type(r.typ)
 			keys[t] = append(keys[t], h.Sum64())
 		}
 		if stored > 0 {

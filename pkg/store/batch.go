@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"time"
+	"unsafe"
 
 	ce "github.com/cloudevents/sdk-go/v2/event"
 	"github.com/cloudevents/sdk-go/v2/types"
@@ -249,6 +250,16 @@ type rawRow struct {
 	received                              time.Time
 }
 
+// sharedString returns b as a string without copying it: an event's
+// encoded data is never modified once decoded, and a backlog's worth of
+// events would otherwise hold every payload twice while a batch is built.
+func sharedString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
 func newRawRow(e ce.Event, m Meta) (*rawRow, error) {
 	r := &rawRow{
 		source:          e.Source(),
@@ -258,7 +269,7 @@ func newRawRow(e ce.Event, m Meta) (*rawRow, error) {
 		subject:         e.Subject(),
 		datacontenttype: e.DataContentType(),
 		dataschema:      e.DataSchema(),
-		data:            string(e.Data()),
+		data:            sharedString(e.Data()),
 		natsSubject:     m.Subject,
 		seq:             m.Seq,
 		received:        m.Received.UTC(),
