@@ -30,6 +30,21 @@ func IsCountry(code string) bool {
 	if len(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' {
 		return false
 	}
+	return countries[int(code[0]-'A')*26+int(code[1]-'A')]
+}
+
+// countries holds the answer of isCountry for every pair of upper-case
+// letters: the event validator asks for every place of every event, and
+// the CLDR lookup behind it took a microsecond each time.
+var countries = func() (t [26 * 26]bool) {
+	for i := range t {
+		t[i] = isCountry(string([]byte{byte('A' + i/26), byte('A' + i%26)}))
+	}
+	return t
+}()
+
+// isCountry decides for two upper-case letters.
+func isCountry(code string) bool {
 	r, err := language.ParseRegion(code)
 	if err != nil || !r.IsCountry() || r.Canonicalize().String() != code {
 		return false
