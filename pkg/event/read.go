@@ -30,6 +30,7 @@ func arrayElements(b []byte) ([]element, error) {
 		return nil, fmt.Errorf("a batch must be a JSON array [...] of events, not %s", jsonKind(tok))
 	}
 	var out []element
+	var lines lineCounter
 	for dec.More() {
 		start := int(dec.InputOffset())
 		var v json.RawMessage
@@ -41,8 +42,7 @@ func arrayElements(b []byte) ([]element, error) {
 		for start < len(b) && (b[start] == ',' || isSpace(b[start])) {
 			start++
 		}
-		line, _ := lineCol(b, start)
-		out = append(out, element{value: v, line: line})
+		out = append(out, element{value: v, line: lines.lineAt(b, start)})
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, jsonError(err, b)
@@ -51,6 +51,23 @@ func arrayElements(b []byte) ([]element, error) {
 		return nil, errors.New("the text goes on after the batch's closing bracket")
 	}
 	return out, nil
+}
+
+// lineCounter turns increasing byte offsets into 1-based line numbers,
+// counting each newline once: lineCol from the start of the text for
+// every element made a long one-line batch quadratic.
+type lineCounter struct {
+	off, newlines int
+}
+
+func (c *lineCounter) lineAt(b []byte, off int) int {
+	off = min(off, len(b))
+	if off < c.off { // not increasing: count afresh
+		c.off, c.newlines = 0, 0
+	}
+	c.newlines += bytes.Count(b[c.off:off], []byte{'\n'})
+	c.off = off
+	return 1 + c.newlines
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -104,6 +121,7 @@ func (v *Validator) ReadEvents(r io.Reader) ([]Result, error) {
 func (v *Validator) readStream(b []byte) ([]Result, bool) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var out []Result
+	var lines lineCounter
 	for {
 		start := int(dec.InputOffset())
 		var raw json.RawMessage
@@ -116,7 +134,7 @@ func (v *Validator) readStream(b []byte) ([]Result, bool) {
 		for start < len(b) && isSpace(b[start]) {
 			start++
 		}
-		line, _ := lineCol(b, start)
+		line := lines.lineAt(b, start)
 		e, err := v.ParseStructured(raw)
 		out = append(out, Result{Index: len(out), Line: line, Event: e, Err: err})
 	}
