@@ -30,7 +30,7 @@ func isCoreAttribute(name string) bool {
 }
 
 // valueKind is the CloudEvents type of an attribute value as it arrived.
-type valueKind int
+type valueKind uint8
 
 const (
 	kindString valueKind = iota
@@ -41,14 +41,14 @@ const (
 
 // attr is one context attribute as it arrived, before any check.
 type attr struct {
-	kind valueKind
 	str  string // kindString
+	what string // kindOther: "object", "array", "number with a fraction"...
+	i    int32  // kindInteger
+	kind valueKind
+	b    bool // kindBool
 	// surrogate: the JSON text escaped an unpaired surrogate, which the
 	// decoded str no longer shows.
 	surrogate bool
-	b         bool   // kindBool
-	i         int32  // kindInteger
-	what      string // kindOther: "object", "array", "number with a fraction"...
 }
 
 // dataForm says how the event's data arrived.
@@ -64,10 +64,13 @@ const (
 // the attributes by name and the data bytes. Every decoder fills one and
 // [Validator.check] does the rest, so every binding gets the same rules.
 type rawEvent struct {
-	attrs    map[string]attr
-	order    []string // attribute names in arrival order, for stable output
-	form     dataForm
-	data     []byte // JSON text (dataJSON) or the decoded bytes (dataBase64)
+	attrs map[string]attr
+	order []string // attribute names in arrival order, for stable output
+	form  dataForm
+	data  []byte // JSON text (dataJSON) or the decoded bytes (dataBase64)
+	// tree is data decoded, when the decoder already did it (hasTree).
+	tree     node
+	hasTree  bool
 	dataPath string // where problems with non-JSON bytes are reported
 	problems []Problem
 	// fatal: the input is not an event at all (not JSON, not an object);
@@ -81,7 +84,8 @@ func (r *rawEvent) add(path, rule, msg string) {
 
 func (r *rawEvent) set(name string, a attr) {
 	if r.attrs == nil {
-		r.attrs = map[string]attr{}
+		r.attrs = make(map[string]attr, 8)
+		r.order = make([]string, 0, 8)
 	}
 	if _, dup := r.attrs[name]; !dup {
 		r.order = append(r.order, name)
@@ -104,13 +108,26 @@ func decodeStructured(b []byte) *rawEvent {
 		r.fatal = true
 		return r
 	}
-	members, err := objectMembers(b)
-	if err != nil {
-		r.add("$", "json", err.Error())
-		r.fatal = true
-		return r
+	scanned, fast := scanEvent(b)
+	if scanned.members != nil {
+		defer releaseMembers(scanned.members)
 	}
-	seen := map[string]bool{}
+	members := scanned.members
+	if !fast {
+		// Not a plain JSON object: encoding/json says what is wrong, and
+		// takes what the fast scanner leaves to it (deep nesting).
+		ms, err := objectMembers(b)
+		if err != nil {
+			r.add("$", "json", err.Error())
+			r.fatal = true
+			return r
+		}
+		members = make([]scannedMember, len(ms))
+		for i, m := range ms {
+			members[i].member = m
+		}
+	}
+	seen := make(map[string]bool, len(members))
 	for _, m := range members {
 		if seen[m.name] {
 			r.add(attrPath(m.name), "duplicate", "the member appears more than once; give each attribute once")
@@ -124,7 +141,12 @@ func decodeStructured(b []byte) *rawEvent {
 		switch m.name {
 		case "data":
 			r.form = dataJSON
-			r.data = compactJSON(m.value)
+			if fast && scanned.dataCompact {
+				r.data = append([]byte(nil), m.value...)
+			} else {
+				r.data = compactJSON(m.value)
+			}
+			r.tree, r.hasTree = scanned.data, fast
 			continue
 		case "data_base64":
 			var s string
@@ -144,17 +166,22 @@ func decodeStructured(b []byte) *rawEvent {
 			r.add(attrPath(m.name), "attribute-name", attributeNameMessage)
 			continue
 		}
+		if m.isStr {
+			// As jsonAttr has it, without decoding the string again.
+			r.set(m.name, attr{kind: kindString, str: m.str, surrogate: hasLoneSurrogate(m.value)})
+			continue
+		}
 		r.set(m.name, jsonAttr(m.value))
 	}
 	if seen["data"] && seen["data_base64"] && !isNullMember(members, "data") && !isNullMember(members, "data_base64") {
 		// Which one the source meant is unknowable, so neither is checked.
 		r.add("$.data_base64", "data-exclusive", "an event carries data or data_base64, never both; send JSON data in data")
-		r.form, r.data = dataNone, nil
+		r.form, r.data, r.tree, r.hasTree = dataNone, nil, node{}, false
 	}
 	return r
 }
 
-func isNullMember(ms []member, name string) bool {
+func isNullMember(ms []scannedMember, name string) bool {
 	for _, m := range ms {
 		if m.name == name {
 			return isNull(m.value)
@@ -183,12 +210,10 @@ func validAttributeName(s string) bool {
 
 func isNull(v json.RawMessage) bool { return string(v) == "null" }
 
+// compactJSON copies valid JSON text without the white space between
+// tokens.
 func compactJSON(v json.RawMessage) []byte {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, v); err != nil {
-		return append([]byte(nil), v...)
-	}
-	return buf.Bytes()
+	return appendCompact(make([]byte, 0, len(v)), v)
 }
 
 // jsonAttr maps a JSON value to the CloudEvents type system: string,
@@ -196,8 +221,10 @@ func compactJSON(v json.RawMessage) []byte {
 func jsonAttr(v json.RawMessage) attr {
 	switch v[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
+		// v is a string literal of text known to be UTF-8 (the caller
+		// checked), so without escapes its inside is the string.
+		s, ok := unquote(v, bytes.IndexByte(v, '\\') >= 0)
+		if !ok {
 			return attr{kind: kindOther, what: "malformed string"}
 		}
 		// encoding/json turns an unpaired \uD800 escape into U+FFFD;
@@ -284,7 +311,7 @@ func (r *rawEvent) envelope() (ce.Event, Type) {
 		r.add("$.time", "required", requiredMessages["time"])
 	}
 	if v, ok := str("datacontenttype", false); ok {
-		mt, _, err := mime.ParseMediaType(v)
+		mt, err := parseMediaType(v)
 		switch {
 		case err != nil || !typeSlashSubtype(mt):
 			r.add("$.datacontenttype", "media-type", `datacontenttype must be a media type (RFC 2046), e.g. "application/json"`)
@@ -295,7 +322,7 @@ func (r *rawEvent) envelope() (ce.Event, Type) {
 		}
 	}
 	if v, ok := str("dataschema", false); ok {
-		u, err := url.Parse(v)
+		u, err := parseSchemaURI(v)
 		switch {
 		case err != nil || !u.IsAbs() || !uriChars(v):
 			r.add("$.dataschema", "uri", "dataschema must be an absolute URI (RFC 3986); leave it out or use the schema URI of the type")
@@ -457,6 +484,9 @@ func validStringChars(s string) bool {
 // hasLoneSurrogate reports whether a JSON string literal escapes a
 // surrogate that is not part of a valid pair.
 func hasLoneSurrogate(lit []byte) bool {
+	if bytes.IndexByte(lit, '\\') < 0 {
+		return false
+	}
 	s := string(lit)
 	for i := 0; i+5 < len(s); i++ {
 		if s[i] != '\\' {
@@ -486,4 +516,37 @@ func hasLoneSurrogate(lit []byte) bool {
 		i += 5
 	}
 	return false
+}
+
+// parseMediaType is mime.ParseMediaType without the parameters, which
+// it need not run for the content type nearly every event has.
+func parseMediaType(v string) (string, error) {
+	if v == "application/json" {
+		return v, nil
+	}
+	mt, _, err := mime.ParseMediaType(v)
+	return mt, err
+}
+
+// schemaURIs holds the schema URI of every type, parsed: the dataschema
+// nearly every event that gives one has.
+var schemaURIs = func() map[string]*url.URL {
+	m := map[string]*url.URL{}
+	for _, t := range Types {
+		u, err := url.Parse(t.SchemaURI())
+		if err != nil {
+			panic("schema URI of " + string(t) + ": " + err.Error())
+		}
+		m[t.SchemaURI()] = u
+	}
+	return m
+}()
+
+// parseSchemaURI is url.Parse, with the types' schema URIs parsed once.
+func parseSchemaURI(v string) (*url.URL, error) {
+	if u, ok := schemaURIs[v]; ok {
+		c := *u // the caller keeps it in the event
+		return &c, nil
+	}
+	return url.Parse(v)
 }

@@ -37,6 +37,9 @@ func nationalID(s string) (rule string, found bool) {
 		for i < len(s) && isDigit(s[i]) {
 			i++
 		}
+		if n := i - start; n != 6 && n != 8 && n != 10 && n != 12 {
+			continue // no shape below starts with a run of this length
+		}
 		if wordBefore(s, start) {
 			continue
 		}
@@ -210,20 +213,32 @@ func safeToEcho(s string) bool {
 // names, ['name'] for others, and ['(hidden)'] for a name that is not
 // safe to echo.
 func pathSegment(name string) string {
-	plain := name != ""
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9')) {
-			plain = false
-			break
-		}
-	}
 	switch {
-	case plain:
+	case plainName(name):
 		return "." + name
 	case safeToEcho(name):
 		return "['" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(name) + "']"
 	default:
 		return "['(hidden)']"
 	}
+}
+
+// plainName: a name written .name in a path.
+func plainName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return name != ""
+}
+
+// memberPath is path + pathSegment(name), made in one allocation for a
+// plain name.
+func memberPath(path, name string) string {
+	if plainName(name) {
+		return path + "." + name
+	}
+	return path + pathSegment(name)
 }

@@ -21,6 +21,14 @@ type element struct {
 // arrayElements splits a JSON array into its elements. The error says
 // why the text is not a JSON array, without quoting it.
 func arrayElements(b []byte) ([]element, error) {
+	if vals, starts, ok := splitArray(b); ok {
+		out := make([]element, len(vals))
+		var lines lineCounter
+		for i, v := range vals {
+			out[i] = element{value: v, line: lines.lineAt(b, starts[i])}
+		}
+		return out, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	tok, err := dec.Token()
 	if err != nil {

@@ -38,20 +38,33 @@ type ruleCheck struct {
 
 func (c *ruleCheck) add(path, rule, msg string) {
 	c.problems = append(c.problems, Problem{Path: path, Rule: rule, Message: msg})
+	c.markBad(path)
+}
+
+func (c *ruleCheck) markBad(path string) {
+	if c.bad == nil {
+		c.bad = map[string]bool{}
+	}
 	c.bad[path] = true
 }
 
-// str returns the string at path in obj, if the schema found nothing
-// wrong there.
-func (c *ruleCheck) str(obj map[string]any, base, name string) (string, bool) {
-	s, ok := obj[name].(string)
-	if !ok || c.bad[base+pathSegment(name)] {
+// str returns the string member name of obj, the object at base, if
+// the schema found nothing wrong there.
+func (c *ruleCheck) str(obj *node, base, name string) (string, bool) {
+	v := obj.member(name)
+	if v == nil || v.kind != nodeString || c.isBad(base, name) {
 		return "", false
 	}
-	return s, true
+	return v.str, true
 }
 
-func (c *ruleCheck) date(obj map[string]any, base, name string) (time.Time, bool) {
+// isBad reports whether the member name of the object at base already
+// has a problem. Nearly always nothing has, and then no path is built.
+func (c *ruleCheck) isBad(base, name string) bool {
+	return len(c.bad) > 0 && c.bad[memberPath(base, name)]
+}
+
+func (c *ruleCheck) date(obj *node, base, name string) (time.Time, bool) {
 	s, ok := c.str(obj, base, name)
 	if !ok {
 		return time.Time{}, false
@@ -60,48 +73,54 @@ func (c *ruleCheck) date(obj map[string]any, base, name string) (time.Time, bool
 	return d, err == nil
 }
 
-func (c *ruleCheck) integer(obj map[string]any, base, name string) (int64, bool) {
-	n, ok := obj[name].(json.Number)
-	if !ok || c.bad[base+pathSegment(name)] {
+func (c *ruleCheck) integer(obj *node, base, name string) (int64, bool) {
+	v := obj.member(name)
+	if v == nil || v.kind != nodeNumber || c.isBad(base, name) {
 		return 0, false
 	}
-	i, err := n.Int64()
+	i, err := json.Number(v.str).Int64()
 	return i, err == nil
 }
 
 // codeRules walks the data and checks every reference code by the shape
 // the schemas give it: any object with a country, municipalities of DK
 // and SE, employers' registration numbers, occupations.
-func (c *ruleCheck) codeRules(v any, path, key string) {
-	switch x := v.(type) {
-	case []any:
-		for i, item := range x {
-			c.codeRules(item, path+"["+itoa(i)+"]", key)
+func (c *ruleCheck) codeRules(v *node, path, key string) {
+	switch v.kind {
+	case nodeArray:
+		for i := range v.kids {
+			if item := &v.kids[i]; item.isContainer() { // codes sit in objects only
+				c.codeRules(item, path+"["+itoa(i)+"]", key)
+			}
 		}
-	case map[string]any:
-		country, hasCountry := c.str(x, path, "country")
+	case nodeObject:
+		country, hasCountry := c.str(v, path, "country")
 		if hasCountry && !refcode.IsCountry(country) {
 			c.add(path+".country", RuleCountry, "is not an ISO 3166-1 alpha-2 country code: two upper-case letters, e.g. DK, SE, NO, DE")
 			hasCountry = false
 		}
-		if mun, ok := c.str(x, path, "municipality"); ok && hasCountry {
-			c.municipality(path+".municipality", country, mun)
+		if mun, ok := c.str(v, path, "municipality"); ok && hasCountry {
+			c.municipality(path, country, mun)
 		}
 		if key == "employer" && hasCountry {
-			if reg, ok := c.str(x, path, "registration_number"); ok {
-				c.registration(path+".registration_number", country, reg)
+			if reg, ok := c.str(v, path, "registration_number"); ok {
+				c.registration(path, country, reg)
 			}
 		}
 		if key == "occupation" {
-			c.occupation(x, path)
+			c.occupation(v, path)
 		}
-		for name, child := range x {
-			c.codeRules(child, path+pathSegment(name), name)
+		for i := range v.kids {
+			if m := &v.kids[i]; m.isContainer() {
+				c.codeRules(m, memberPath(path, m.name), m.name)
+			}
 		}
 	}
 }
 
-func (c *ruleCheck) municipality(path, country, code string) {
+// municipality checks the municipality of the place at base; its path
+// is made only for a problem.
+func (c *ruleCheck) municipality(base, country, code string) {
 	switch country {
 	case refcode.Denmark:
 		if _, ok := refcode.DKMunicipality(code); ok {
@@ -109,23 +128,24 @@ func (c *ruleCheck) municipality(path, country, code string) {
 		}
 		if n := refcode.NormalizeDKMunicipality(code); n != code {
 			if _, ok := refcode.DKMunicipality(n); ok {
-				c.add(path, RuleDKMunicipality, "is a Danish kommunekode in DAWA's 4-digit form; write it with 3 digits, without the leading zero (e.g. 217 for Helsingør)")
+				c.add(base+".municipality", RuleDKMunicipality, "is a Danish kommunekode in DAWA's 4-digit form; write it with 3 digits, without the leading zero (e.g. 217 for Helsingør)")
 				return
 			}
 		}
-		c.add(path, RuleDKMunicipality, "is not a Danish kommunekode (DAWA list of 98 municipalities, 3 digits, e.g. 101 København, 217 Helsingør)")
+		c.add(base+".municipality", RuleDKMunicipality, "is not a Danish kommunekode (DAWA list of 98 municipalities, 3 digits, e.g. 101 København, 217 Helsingør)")
 	case refcode.Sweden:
 		if _, ok := refcode.SEMunicipality(code); !ok {
-			c.add(path, RuleSEMunicipality, "is not a Swedish kommunkod (list of 290 municipalities, 4 digits with a leading zero where due, e.g. 0180 Stockholm, 1280 Malmö, 1283 Helsingborg)")
+			c.add(base+".municipality", RuleSEMunicipality, "is not a Swedish kommunkod (list of 290 municipalities, 4 digits with a leading zero where due, e.g. 0180 Stockholm, 1280 Malmö, 1283 Helsingborg)")
 		}
 	}
 }
 
-func (c *ruleCheck) registration(path, country, reg string) {
+// registration checks the registration number of the employer at base.
+func (c *ruleCheck) registration(base, country, reg string) {
 	switch country {
 	case refcode.Denmark:
 		if len(reg) != 8 || !allDigits(reg) {
-			c.add(path, RuleCVR, "a Danish employer's registration number is its CVR number: exactly 8 digits, no spaces or prefix")
+			c.add(base+".registration_number", RuleCVR, "a Danish employer's registration number is its CVR number: exactly 8 digits, no spaces or prefix")
 		}
 	case refcode.Sweden:
 		d := reg
@@ -133,12 +153,12 @@ func (c *ruleCheck) registration(path, country, reg string) {
 			d = d[:6] + d[7:]
 		}
 		if len(d) != 10 || !allDigits(d) {
-			c.add(path, RuleOrgnr, "a Swedish employer's registration number is its organisationsnummer: 10 digits, optionally with a hyphen after the sixth (NNNNNN-NNNN)")
+			c.add(base+".registration_number", RuleOrgnr, "a Swedish employer's registration number is its organisationsnummer: 10 digits, optionally with a hyphen after the sixth (NNNNNN-NNNN)")
 		}
 	}
 }
 
-func (c *ruleCheck) occupation(x map[string]any, path string) {
+func (c *ruleCheck) occupation(x *node, path string) {
 	isco, iscoOK := c.str(x, path, "isco")
 	if iscoOK {
 		if _, ok := refcode.ISCO(isco); !ok {
@@ -186,7 +206,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 // crossRules checks the rules that relate fields of one type's data, and
 // for retractions the envelope.
-func (c *ruleCheck) crossRules(t Type, data map[string]any, source, id string) {
+func (c *ruleCheck) crossRules(t Type, data *node, source, id string) {
 	const base = "$.data"
 	notBefore := func(later, earlier, what string) {
 		l, ok1 := c.date(data, base, later)
@@ -211,9 +231,8 @@ func (c *ruleCheck) crossRules(t Type, data map[string]any, source, id string) {
 	case FairScheduled:
 		notBefore("end_date", "date", "the last day of the fair (end_date) must not be before its first day (date)")
 	case PlacementStarted:
-		work, _ := data["workplace"].(map[string]any)
-		person, _ := data["person"].(map[string]any)
-		res, _ := person["residence"].(map[string]any)
+		work := data.member("workplace")
+		res := data.member("person").member("residence")
 		wc, ok1 := c.str(work, base+".workplace", "country")
 		rc, ok2 := c.str(res, base+".person.residence", "country")
 		if ok1 && ok2 && wc == rc {

@@ -32,6 +32,7 @@ func compileSchemas() (map[Type]*jsonschema.Schema, map[string]fieldHint, error)
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
+	c.UseRegexpEngine(compilePattern)
 	docs := map[string]any{}
 	names, err := fs.Glob(schemas.FS, "*.json")
 	if err != nil {
@@ -150,9 +151,13 @@ func (v *Validator) hint(t Type, path string) fieldHint {
 	return v.hints[hintKey(t, arrayIndex.ReplaceAllString(path, "[*]"))]
 }
 
-// schemaProblems validates data (decoded with numbers kept exact) against
+// schemaProblems validates data (a tree, numbers kept exact) against
 // t's schema and turns every failure into a [Problem].
-func (v *Validator) schemaProblems(t Type, data any) []Problem {
+func (v *Validator) schemaProblems(t Type, tree *node) []Problem {
+	if v.fast[t] && fastValid(v.schemas[t], tree) {
+		return nil
+	}
+	data := libraryTree(tree)
 	err := v.schemas[t].Validate(data)
 	if err == nil {
 		return nil

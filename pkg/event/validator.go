@@ -3,7 +3,6 @@ package event
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"math"
 	"mime"
@@ -19,7 +18,9 @@ import (
 // concurrent use; build one at start and share it.
 type Validator struct {
 	schemas map[Type]*jsonschema.Schema
-	hints   map[string]fieldHint
+	// fast: the type's schema can be checked by [fastValid] first.
+	fast  map[Type]bool
+	hints map[string]fieldHint
 }
 
 // NewValidator compiles the embedded schemas of every type.
@@ -28,7 +29,11 @@ func NewValidator() (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new validator: %w", err)
 	}
-	return &Validator{schemas: s, hints: h}, nil
+	fast := map[Type]bool{}
+	for t, sch := range s {
+		fast[t] = fastSchemaSupported(sch)
+	}
+	return &Validator{schemas: s, fast: fast, hints: h}, nil
 }
 
 // ParseStructured decodes one event in the CloudEvents JSON format
@@ -99,7 +104,7 @@ func (v *Validator) ParseBinary(attrs map[string]string, contentType string, dat
 			ct = attrs["datacontenttype"]
 		}
 		if mt, _, err := mime.ParseMediaType(ct); ct == "" || (err == nil && isJSONMediaType(mt)) {
-			if json.Valid(data) {
+			if validJSON(data) {
 				r.form = dataJSON
 				r.data = compactJSON(data)
 			} else {
@@ -159,7 +164,7 @@ func (v *Validator) Validate(e ce.Event) error {
 	if len(e.DataEncoded) > 0 {
 		if e.DataBase64 {
 			r.form, r.data, r.dataPath = dataBase64, e.DataEncoded, "$.data_base64"
-		} else if json.Valid(e.DataEncoded) {
+		} else if validJSON(e.DataEncoded) {
 			r.form, r.data = dataJSON, e.DataEncoded
 		} else {
 			r.add("$.data", "json", "the data is not valid JSON; build events with New")
@@ -209,7 +214,7 @@ func (v *Validator) check(r *rawEvent) (ce.Event, error) {
 	e, t := r.envelope()
 	problems := r.problems
 
-	var data any
+	var data node
 	dataOK := false
 	switch {
 	case r.form == dataNone:
@@ -220,34 +225,40 @@ func (v *Validator) check(r *rawEvent) (ce.Event, error) {
 			}
 			problems = append(problems, Problem{Path: "$.data", Rule: "required", Message: msg})
 		}
-	case r.form == dataBase64 && !json.Valid(r.data):
+	case r.form == dataBase64 && !validJSON(r.data):
 		problems = append(problems, Problem{Path: r.dataPath, Rule: "json", Message: "the data is not JSON; sundflow events carry a JSON object as data"})
 	default:
-		d, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.data))
-		if err != nil {
-			problems = append(problems, Problem{Path: "$.data", Rule: "json", Message: "the data is not valid JSON"})
-		} else {
-			data, dataOK = d, true
+		data, dataOK = r.tree, r.hasTree
+		if !dataOK {
+			data, dataOK = parseJSONTree(r.data)
+		}
+		if !dataOK {
+			d, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.data))
+			if err != nil {
+				problems = append(problems, Problem{Path: "$.data", Rule: "json", Message: "the data is not valid JSON"})
+			} else {
+				data, dataOK = fastTree(d), true
+			}
 		}
 	}
 
 	if dataOK && t != "" {
-		sp := v.schemaProblems(t, data)
+		sp := v.schemaProblems(t, &data)
 		problems = append(problems, sp...)
-		rc := &ruleCheck{bad: map[string]bool{}}
+		rc := &ruleCheck{}
 		for _, p := range sp {
-			rc.bad[p.Path] = true
+			rc.markBad(p.Path)
 		}
-		if obj, ok := data.(map[string]any); ok {
-			rc.codeRules(obj, "$.data", "")
-			rc.crossRules(t, obj, e.Source(), e.ID())
+		if data.kind == nodeObject {
+			rc.codeRules(&data, "$.data", "")
+			rc.crossRules(t, &data, e.Source(), e.ID())
 		}
 		sort.SliceStable(rc.problems, func(i, j int) bool { return rc.problems[i].Path < rc.problems[j].Path })
 		problems = append(problems, rc.problems...)
 	}
 
 	flagged := map[string]bool{}
-	pp := privacyScan(r, data, dataOK, flagged)
+	pp := privacyScan(r, &data, dataOK, flagged)
 	problems = append(problems, pp...)
 
 	if len(problems) > 0 {
@@ -268,7 +279,7 @@ func hasProblemAt(ps []Problem, path string) bool {
 // privacyScan looks for national ids and e-mail addresses in every
 // string the event carries: its attributes (id, source, subject and
 // extensions) and every string and member name of its data.
-func privacyScan(r *rawEvent, data any, dataOK bool, flagged map[string]bool) []Problem {
+func privacyScan(r *rawEvent, data *node, dataOK bool, flagged map[string]bool) []Problem {
 	var out []Problem
 	for _, name := range r.order {
 		a := r.attrs[name]
@@ -285,8 +296,11 @@ func privacyScan(r *rawEvent, data any, dataOK bool, flagged map[string]bool) []
 		}
 	}
 	switch {
+	case dataOK && !anyPrivacyHit(data):
+		// Nearly every event: nothing to report, so the walk below that
+		// builds paths in a stable order is not needed.
 	case dataOK:
-		walkStrings(data, "$.data", func(path, s string, isKey bool) {
+		walkStrings(libraryTree(data), "$.data", func(path, s string, isKey bool) {
 			if rule, bad := privacyRule(s); bad {
 				what := "this field "
 				if isKey {
@@ -325,6 +339,29 @@ func walkStrings(v any, path string, fn func(path, s string, isKey bool)) {
 			walkStrings(x[k], path+pathSegment(k), fn)
 		}
 	}
+}
+
+// anyPrivacyHit reports whether any string value or member name in the
+// tree n breaks a privacy rule.
+func anyPrivacyHit(n *node) bool {
+	switch n.kind {
+	case nodeString:
+		_, bad := privacyRule(n.str)
+		return bad
+	case nodeArray, nodeObject:
+		for i := range n.kids {
+			k := &n.kids[i]
+			if n.kind == nodeObject {
+				if _, bad := privacyRule(k.name); bad {
+					return true
+				}
+			}
+			if anyPrivacyHit(k) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // safeEvent keeps of a rejected event only what a caller needs to name
