@@ -392,7 +392,10 @@ func (p *Projector) process(ctx context.Context, f fetched) {
 	}
 	t0 := time.Now()
 	f.msgs = good
-	if !p.insert(ctx, &f) {
+	stopKeeping := keepAlive(&f, p.cfg.AckWait)
+	inserted := p.insert(ctx, &f)
+	stopKeeping()
+	if !inserted {
 		return
 	}
 	t1 := time.Now()
@@ -418,12 +421,11 @@ func (p *Projector) process(ctx context.Context, f fetched) {
 }
 
 // insert writes the batch, retrying with backoff while ClickHouse fails.
-// Meanwhile it keeps the messages: InProgress tells JetStream not to
-// redeliver them, so waiting for ClickHouse never pushes an event toward
-// MaxDeliver. If ctx ends first it gives the messages back (NakWithDelay)
-// and reports false.
+// Meanwhile the caller's keepAlive keeps the messages in progress, so
+// waiting for ClickHouse never pushes an event toward MaxDeliver. If ctx
+// ends first it gives the messages back (NakWithDelay) and reports false.
 func (p *Projector) insert(ctx context.Context, f *fetched) bool {
-	batches, msgs := f.batches, f.msgs
+	batches, msgs := f.batches, f.msgs // f.touched belongs to keepAlive meanwhile
 	backoff := p.cfg.RetryMin
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
@@ -458,19 +460,38 @@ func (p *Projector) insert(ctx context.Context, f *fetched) bool {
 		p.log.Warn("insert into clickhouse failed; keeping the batch and retrying", "err", err,
 			"events", len(msgs), "attempt", attempt, "retry_in", backoff.String())
 
-		deadline := time.Now().Add(backoff)
-		for time.Now().Before(deadline) {
-			keepInProgress(f, p.cfg.AckWait)
-			if !sleep(ctx, min(time.Until(deadline), p.cfg.AckWait/6)) {
-				for _, m := range msgs {
-					_ = m.NakWithDelay(backoff)
-				}
-				p.log.Warn("stopping while clickhouse fails; batch returned to jetstream", "events", len(msgs))
-				return false
+		if !sleep(ctx, backoff) {
+			for _, m := range msgs {
+				_ = m.NakWithDelay(backoff)
 			}
+			p.log.Warn("stopping while clickhouse fails; batch returned to jetstream", "events", len(msgs))
+			return false
 		}
 		backoff = min(backoff*2, p.cfg.RetryMax)
 	}
+}
+
+// keepAlive keeps f's messages in progress from another goroutine until
+// the returned function is called: however long an insert (or its
+// retries while ClickHouse fails) takes, JetStream does not redeliver a
+// batch the projector still means to store.
+func keepAlive(f *fetched, ackWait time.Duration) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(ackWait / 6)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				keepInProgress(f, ackWait)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // keepInProgress restarts JetStream's ack timer of f's messages when a
