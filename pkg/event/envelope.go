@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -284,7 +286,7 @@ func (r *rawEvent) envelope() (ce.Event, Type) {
 		ec.ID = v
 	}
 	if v, ok := str("source", true); ok {
-		if u, ok := parseURIRef(v); ok {
+		if u, ok := parseSource(v); ok {
 			ec.Source = u
 		} else {
 			r.add("$.source", "uri-reference", "source must be a URI-reference (RFC 3986), e.g. https://jobcenter.example.dk/case-system or urn:sundflow:source:helsingor; percent-encode spaces and other characters URIs do not allow")
@@ -549,4 +551,29 @@ func parseSchemaURI(v string) (*url.URL, error) {
 		return &c, nil
 	}
 	return url.Parse(v)
+}
+
+// sources remembers the sources parsed so far, up to maxSources of
+// them: a source system sends all its events with one source, and
+// parsing it again took a microsecond of every event. Only valid
+// sources are kept.
+var sources struct {
+	sync.Map // string -> cetypes.URIRef
+	n        atomic.Int32
+}
+
+const maxSources = 1024
+
+// parseSource is parseURIRef, remembered.
+func parseSource(s string) (cetypes.URIRef, bool) {
+	if u, ok := sources.Load(s); ok {
+		return u.(cetypes.URIRef), true
+	}
+	u, ok := parseURIRef(s)
+	if ok && sources.n.Load() < maxSources {
+		if _, loaded := sources.LoadOrStore(s, u); !loaded {
+			sources.n.Add(1)
+		}
+	}
+	return u, ok
 }

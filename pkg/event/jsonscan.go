@@ -144,6 +144,9 @@ type jsonScanner struct {
 	// stack holds the kids of the objects and arrays being built until
 	// each is complete and its kids can be allocated at their number.
 	stack []node
+	// arena is where kids are allocated from: one allocation serves the
+	// few small objects and arrays of an event.
+	arena []node
 }
 
 func (s *jsonScanner) skipSpace() {
@@ -269,11 +272,27 @@ func (s *jsonScanner) close(kind nodeKind, base int, build bool) node {
 		return node{}
 	}
 	kids := s.stack[base:]
-	n := node{kind: kind, kids: make([]node, len(kids))}
+	n := node{kind: kind, kids: s.alloc(len(kids))}
 	copy(n.kids, kids)
 	clear(kids) // let the values go
 	s.stack = s.stack[:base]
 	return n
+}
+
+// alloc returns room for n kids.
+func (s *jsonScanner) alloc(n int) []node {
+	// A chunk for about the number of values such text holds (a value
+	// with its name and punctuation takes some 25 bytes of an event).
+	chunk := min(max(len(s.b)/25, 16), 64)
+	if n > chunk/2 {
+		return make([]node, n)
+	}
+	if len(s.arena)+n > cap(s.arena) {
+		s.arena = make([]node, 0, chunk)
+	}
+	kids := s.arena[len(s.arena) : len(s.arena)+n : len(s.arena)+n]
+	s.arena = s.arena[:len(s.arena)+n]
+	return kids
 }
 
 // addMember puts a member of the object whose members start at base on
