@@ -208,7 +208,7 @@ func New(o Options) (*Projector, error) {
 	}
 	o.Config.setDefaults()
 	return &Projector{cfg: o.Config, nc: o.Conn, js: o.JetStream, w: o.Writer, v: o.Validator, m: o.Metrics, log: o.Logger,
-		free: make(chan *store.Batch, 3*o.Config.Workers)}, nil
+		free: make(chan *store.Batch, 4*o.Config.Workers)}, nil
 }
 
 // Status returns the current state.
@@ -239,14 +239,16 @@ func (p *Projector) Run(ctx context.Context) error {
 		p.watchLag(ctx, cons)
 	}()
 
-	// Two stages: one fetches and validates the next batch while the
-	// other inserts and acknowledges the current one, so JetStream, the
-	// validator (CPU) and ClickHouse work at the same time. At most two
-	// batches are in memory whatever the backlog. The channel is
-	// unbuffered so that a fetched batch always has an owner keeping its
-	// messages in progress.
+	// Three stages: one fetches batch n+2 while another validates and
+	// maps batch n+1 and the last inserts and acknowledges batch n, so
+	// JetStream, the validator (CPU) and ClickHouse work at the same time.
+	// At most three batches are in hand whatever the backlog. The
+	// channels are unbuffered so that a batch always has an owner keeping
+	// its messages in progress.
+	raw := make(chan fetched)
 	ready := make(chan fetched)
-	go p.fetchLoop(ctx, cons, ready)
+	go p.fetchLoop(ctx, cons, raw)
+	go p.decodeLoop(raw, ready)
 	for f := range ready {
 		p.process(ctx, f)
 		p.release(f.batches)
@@ -304,7 +306,7 @@ type fetched struct {
 	msgs    []jetstream.Msg
 	results []decoded
 	batches []*store.Batch
-	took    time.Duration // fetching, decoding and mapping
+	took    time.Duration // fetching, validating and mapping
 	// touched is when JetStream's ack timer of msgs last restarted: the
 	// fetch, or the last InProgress.
 	touched time.Time
@@ -333,12 +335,9 @@ func (p *Projector) release(bs []*store.Batch) {
 	}
 }
 
-// fetchLoop fetches and decodes batches into ready until ctx ends, then
-// closes it. While the other stage is busy (ClickHouse failing), the
-// batch waiting to be handed over is kept in progress, so waiting never
-// makes JetStream redeliver it.
-func (p *Projector) fetchLoop(ctx context.Context, cons jetstream.Consumer, ready chan<- fetched) {
-	defer close(ready)
+// fetchLoop fetches batches into out until ctx ends, then closes it.
+func (p *Projector) fetchLoop(ctx context.Context, cons jetstream.Consumer, out chan<- fetched) {
+	defer close(out)
 	backoff := p.cfg.RetryMin
 	for ctx.Err() == nil {
 		t0 := time.Now()
@@ -355,20 +354,40 @@ func (p *Projector) fetchLoop(ctx context.Context, cons jetstream.Consumer, read
 		if len(msgs) == 0 {
 			continue
 		}
-		f := fetched{msgs: msgs, batches: p.batches(), touched: t0}
-		f.results = decodeAll(p.v, msgs, p.cfg.MaxDeliver, f.batches)
+		f := fetched{msgs: msgs, touched: t0}
 		f.took = time.Since(t0)
-		keep := time.NewTicker(p.cfg.AckWait / 6)
-	handOver:
-		for {
-			select {
-			case ready <- f: // handed over even after ctx ended: they are ours to flush
-				break handOver
-			case <-keep.C:
-				keepInProgress(&f, p.cfg.AckWait)
-			}
+		p.handOver(&f, out)
+	}
+}
+
+// decodeLoop validates and maps each batch from in into store batches and
+// passes it to out; it closes out when in is closed.
+func (p *Projector) decodeLoop(in <-chan fetched, out chan<- fetched) {
+	defer close(out)
+	for f := range in {
+		t0 := time.Now()
+		f.batches = p.batches()
+		f.results = decodeAll(p.v, f.msgs, p.cfg.MaxDeliver, f.batches)
+		f.took += time.Since(t0)
+		keepInProgress(&f, p.cfg.AckWait)
+		p.handOver(&f, out)
+	}
+}
+
+// handOver sends f to the next stage, keeping its messages in progress
+// while that stage is busy (ClickHouse failing): waiting never makes
+// JetStream redeliver them. A batch is handed over even after shutdown
+// began: its messages are ours to flush.
+func (p *Projector) handOver(f *fetched, out chan<- fetched) {
+	keep := time.NewTicker(p.cfg.AckWait / 6)
+	defer keep.Stop()
+	for {
+		select {
+		case out <- *f:
+			return
+		case <-keep.C:
+			keepInProgress(f, p.cfg.AckWait)
 		}
-		keep.Stop()
 	}
 }
 

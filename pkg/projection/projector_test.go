@@ -110,14 +110,19 @@ func TestRedeliveryAndResendCountOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
+	// Take all 600 first: a nak while the fetch is still open would be
+	// redelivered into this very fetch.
+	var taken []jetstream.Msg
 	for m := range mb.Messages() {
-		if n%2 == 0 {
+		taken = append(taken, m)
+	}
+	n := len(taken)
+	for i, m := range taken {
+		if i%2 == 0 {
 			if err := m.Nak(); err != nil {
 				t.Fatal(err)
 			}
 		}
-		n++
 	}
 	if n != 600 {
 		t.Fatalf("fetched %d messages, want 600", n)
