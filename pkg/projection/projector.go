@@ -348,6 +348,14 @@ func (p *Projector) fetchLoop(ctx context.Context, cons jetstream.Consumer, out 
 				return
 			}
 			backoff = min(backoff*2, p.cfg.RetryMax)
+			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
+				// Deleted by an operator, or lost with a server's memory
+				// storage: declare it again (it restarts where the
+				// stream begins; the tables make that harmless).
+				if c, err := p.ensureConsumer(ctx); err == nil {
+					cons = c
+				}
+			}
 			continue
 		}
 		backoff = p.cfg.RetryMin

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -412,4 +413,25 @@ func TestHealthStatusJSON(t *testing.T) {
 	if got := string(b); got != `{"nats_connected":true,"pending":3,"ack_pending":0}` {
 		t.Fatalf("status JSON = %s", got)
 	}
+}
+
+// An operator deleting the consumer does not stop the projector: it
+// declares the consumer again and the figures stay exact.
+func TestConsumerDeletedIsRecreated(t *testing.T) {
+	e := newEnv(t, shared)
+	sc := storetest.NewScenario(24, 1000)
+	half := len(sc.Events) / 2
+	e.publish(sc.Events[:half], publishOpts{})
+	e.startProjector(projection.Config{})
+	e.waitDrained(consumerName, time.Minute)
+	if err := e.js.DeleteConsumer(context.Background(), bus.EventsStream, consumerName); err != nil {
+		t.Fatal(err)
+	}
+	e.publish(sc.Events[half:], publishOpts{})
+	waitFor(t, time.Minute, "consumer declared again", func() (bool, string) {
+		_, err := e.js.Consumer(context.Background(), bus.EventsStream, consumerName)
+		return err == nil, fmt.Sprint(err)
+	})
+	e.waitDrained(consumerName, time.Minute)
+	e.checkFigures(sc.Want, "after the consumer was deleted and declared again")
 }
