@@ -94,17 +94,43 @@ func Encode(e ce.Event) ([]byte, error) {
 		}
 	}
 
-	buf := make([]byte, 0, 256+len(e.DataEncoded)+len(e.DataEncoded)/3)
+	// The size, for one allocation when nothing needs escaping.
+	source := ec.Source.String()
+	var schema string
+	if ec.DataSchema != nil {
+		schema = ec.DataSchema.String()
+	}
+	size := len(`{"specversion":"1.0","id":"","source":"","type":""}`) + len(ec.ID) + len(source) + len(ec.Type) +
+		len(`,"dataschema":""`) + len(schema) + len(`,"time":""`) + len(time.RFC3339Nano)
+	if ec.DataContentType != nil {
+		size += len(`,"datacontenttype":""`) + len(*ec.DataContentType)
+	}
+	if ec.Subject != nil {
+		size += len(`,"subject":""`) + len(*ec.Subject)
+	}
+	for _, k := range names {
+		size += len(`,"":""`) + len(k) + 16 // room for a bool or an integer
+		if s, ok := ec.Extensions[k].(string); ok {
+			size += len(s)
+		}
+	}
+	if e.DataBase64 {
+		size += len(`,"data_base64":""`) + base64.StdEncoding.EncodedLen(len(e.DataEncoded))
+	} else {
+		size += len(`,"data":`) + len(e.DataEncoded)
+	}
+
+	buf := make([]byte, 0, size)
 	buf = append(buf, `{"specversion":`...)
 	buf = appendJSONString(buf, ce.CloudEventsVersionV1)
 	buf = appendMember(buf, "id", ec.ID)
-	buf = appendMember(buf, "source", ec.Source.String())
+	buf = appendMember(buf, "source", source)
 	buf = appendMember(buf, "type", ec.Type)
 	if ec.DataContentType != nil {
 		buf = appendMember(buf, "datacontenttype", *ec.DataContentType)
 	}
 	if ec.DataSchema != nil {
-		buf = appendMember(buf, "dataschema", ec.DataSchema.String())
+		buf = appendMember(buf, "dataschema", schema)
 	}
 	if ec.Subject != nil {
 		buf = appendMember(buf, "subject", *ec.Subject)

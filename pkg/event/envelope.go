@@ -66,8 +66,10 @@ const (
 // the attributes by name and the data bytes. Every decoder fills one and
 // [Validator.check] does the rest, so every binding gets the same rules.
 type rawEvent struct {
-	attrs map[string]attr
-	order []string // attribute names in arrival order, for stable output
+	// attrs are the attributes in arrival order, each name once; index
+	// finds them by name once there are more than a few.
+	attrs []namedAttr
+	index map[string]int
 	form  dataForm
 	data  []byte // JSON text (dataJSON) or the decoded bytes (dataBase64)
 	// tree is data decoded, when the decoder already did it (hasTree).
@@ -84,15 +86,60 @@ func (r *rawEvent) add(path, rule, msg string) {
 	r.problems = append(r.problems, Problem{Path: path, Rule: rule, Message: msg})
 }
 
+type namedAttr struct {
+	name string
+	attr
+}
+
+// indexFrom is the number of attributes from which a map finds them: an
+// event has a dozen at most, unless it was made to be slow.
+const indexFrom = 16
+
+// set sets an attribute; a name set again keeps its place.
 func (r *rawEvent) set(name string, a attr) {
+	if i, ok := r.find(name); ok {
+		r.attrs[i].attr = a
+		return
+	}
 	if r.attrs == nil {
-		r.attrs = make(map[string]attr, 8)
-		r.order = make([]string, 0, 8)
+		r.attrs = make([]namedAttr, 0, 8)
 	}
-	if _, dup := r.attrs[name]; !dup {
-		r.order = append(r.order, name)
+	r.attrs = append(r.attrs, namedAttr{name, a})
+	switch {
+	case r.index != nil:
+		r.index[name] = len(r.attrs) - 1
+	case len(r.attrs) > indexFrom:
+		r.index = make(map[string]int, 2*len(r.attrs))
+		for i, na := range r.attrs {
+			r.index[na.name] = i
+		}
 	}
-	r.attrs[name] = a
+}
+
+// get returns the attribute name.
+func (r *rawEvent) get(name string) (attr, bool) {
+	if i, ok := r.find(name); ok {
+		return r.attrs[i].attr, true
+	}
+	return attr{}, false
+}
+
+func (r *rawEvent) has(name string) bool {
+	_, ok := r.find(name)
+	return ok
+}
+
+func (r *rawEvent) find(name string) (int, bool) {
+	if r.index != nil {
+		i, ok := r.index[name]
+		return i, ok
+	}
+	for i := range r.attrs {
+		if r.attrs[i].name == name {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // attrPath is the JSON path of an attribute. Names that are not plain
@@ -257,7 +304,7 @@ func (r *rawEvent) envelope() (ce.Event, Type) {
 	var t Type
 
 	str := func(name string, required bool) (string, bool) {
-		a, ok := r.attrs[name]
+		a, ok := r.get(name)
 		if !ok {
 			if required {
 				r.add(attrPath(name), "required", requiredMessages[name])
@@ -309,7 +356,7 @@ func (r *rawEvent) envelope() (ce.Event, Type) {
 		} else {
 			r.add("$.time", "time", "time must be an RFC 3339 timestamp with a date, a time and an offset, e.g. 2024-03-01T09:30:00Z or 2024-03-01T10:30:00.250+01:00")
 		}
-	} else if _, present := r.attrs["time"]; !present {
+	} else if !r.has("time") {
 		r.add("$.time", "required", requiredMessages["time"])
 	}
 	if v, ok := str("datacontenttype", false); ok {
@@ -335,11 +382,11 @@ func (r *rawEvent) envelope() (ce.Event, Type) {
 		}
 	}
 
-	for _, name := range r.order {
+	for _, na := range r.attrs {
+		name, a := na.name, na.attr
 		if isCoreAttribute(name) {
 			continue
 		}
-		a := r.attrs[name]
 		var val any
 		switch a.kind {
 		case kindString:
@@ -364,7 +411,7 @@ func (r *rawEvent) envelope() (ce.Event, Type) {
 
 	e := ce.Event{Context: ec}
 	if ec.DataContentType == nil {
-		if _, sent := r.attrs["datacontenttype"]; !sent {
+		if !r.has("datacontenttype") {
 			ct := ce.ApplicationJSON
 			ec.DataContentType = &ct
 		}

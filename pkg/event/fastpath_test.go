@@ -44,8 +44,14 @@ func edgeInputs() [][]byte {
 	const pseud = "43879ab0318b5473cf7147fe5337c9a78ff568e6237996e444d816f38b6b5d10"
 	data := `"placement_id":"p-1","person":"` + pseud + `","end":"2024-09-01"`
 	deep := strings.Repeat("[", 600) + strings.Repeat("]", 600)
+	var many strings.Builder // more attributes than rawEvent scans without an index
+	for i := range 20 {
+		fmt.Fprintf(&many, `,"ext%d":%s`, i, []string{`"x"`, `1`, `true`, `1.5`, `{}`, `"0101901234"`}[i%6])
+	}
 	ins := []string{
 		`{` + head + `,"data":{` + data + `}}`,
+		`{` + head + many.String() + `,"data":{` + data + `}}`,
+		`{"time":"2024-03-01T09:30:00Z"` + many.String() + `,"datacontenttype":"application/json","data":{` + data + `}}`,
 		" \r\n\t{ " + head + " , \"data\" : { " + strings.ReplaceAll(data, ",", " ,\n ") + " } } \n",
 		`{` + head + `,"data":{` + data + `,"placement_id":"p-2"}}`, // repeated name in data: last wins
 		`{` + head + `,"data":{` + data + `},"data":{}}`,            // repeated data

@@ -282,8 +282,8 @@ func (s *jsonScanner) close(kind nodeKind, base int, build bool) node {
 // alloc returns room for n kids.
 func (s *jsonScanner) alloc(n int) []node {
 	// A chunk for about the number of values such text holds (a value
-	// with its name and punctuation takes some 25 bytes of an event).
-	chunk := min(max(len(s.b)/25, 16), 64)
+	// with its name and punctuation takes some 30 bytes of an event).
+	chunk := min(max(len(s.b)/32, 8), 64)
 	if n > chunk/2 {
 		return make([]node, n)
 	}

@@ -31,6 +31,31 @@ import (
 	"github.com/sundflow/sundflow/schemas"
 )
 
+// oldRawEvent is rawEvent as it was.
+type oldRawEvent struct {
+	attrs    map[string]attr
+	order    []string // attribute names in arrival order, for stable output
+	form     dataForm
+	data     []byte // JSON text (dataJSON) or the decoded bytes (dataBase64)
+	dataPath string // where problems with non-JSON bytes are reported
+	problems []Problem
+	fatal    bool
+}
+
+func (r *oldRawEvent) add(path, rule, msg string) {
+	r.problems = append(r.problems, Problem{Path: path, Rule: rule, Message: msg})
+}
+
+func (r *oldRawEvent) set(name string, a attr) {
+	if r.attrs == nil {
+		r.attrs = map[string]attr{}
+	}
+	if _, dup := r.attrs[name]; !dup {
+		r.order = append(r.order, name)
+	}
+	r.attrs[name] = a
+}
+
 // ParseStructured decodes one event in the CloudEvents JSON format
 // (structured content mode) and checks it by every rule. On failure the
 // error is an [*InvalidError] listing every problem, and the event holds
@@ -63,7 +88,7 @@ func oldParseBatch(v *Validator, b []byte) ([]Result, error) {
 // contentType the datacontenttype (the Content-Type header), data the
 // message body.
 func oldParseBinary(v *Validator, attrs map[string]string, contentType string, data []byte) (ce.Event, error) {
-	r := &rawEvent{}
+	r := &oldRawEvent{}
 	names := make([]string, 0, len(attrs))
 	for n := range attrs {
 		names = append(names, n)
@@ -104,7 +129,7 @@ func oldParseBinary(v *Validator, attrs map[string]string, contentType string, d
 
 // Validate checks an event built in Go (by a producer) by every rule.
 func oldValidate(v *Validator, e ce.Event) error {
-	r := &rawEvent{}
+	r := &oldRawEvent{}
 	ec, ok := e.Context.(*ce.EventContextV1)
 	if !ok {
 		if e.Context != nil {
@@ -162,7 +187,7 @@ func oldValidate(v *Validator, e ce.Event) error {
 // check runs every rule on a decoded event: the envelope, the data
 // against its type's schema, reference codes and cross-field rules, and
 // the privacy scan. It never stops at the first problem.
-func oldCheck(v *Validator, r *rawEvent) (ce.Event, error) {
+func oldCheck(v *Validator, r *oldRawEvent) (ce.Event, error) {
 	if r.fatal {
 		return ce.Event{Context: &ce.EventContextV1{}}, &InvalidError{Problems: r.problems}
 	}
@@ -219,7 +244,7 @@ func oldCheck(v *Validator, r *rawEvent) (ce.Event, error) {
 // privacyScan looks for national ids and e-mail addresses in every
 // string the event carries: its attributes (id, source, subject and
 // extensions) and every string and member name of its data.
-func oldPrivacyScan(r *rawEvent, data any, dataOK bool, flagged map[string]bool) []Problem {
+func oldPrivacyScan(r *oldRawEvent, data any, dataOK bool, flagged map[string]bool) []Problem {
 	var out []Problem
 	for _, name := range r.order {
 		a := r.attrs[name]
@@ -279,8 +304,8 @@ func oldWalkStrings(v any, path string, fn func(path, s string, isKey bool)) {
 }
 
 // decodeStructured reads one event in the CloudEvents JSON format.
-func oldDecodeStructured(b []byte) *rawEvent {
-	r := &rawEvent{}
+func oldDecodeStructured(b []byte) *oldRawEvent {
+	r := &oldRawEvent{}
 	if !utf8.Valid(b) {
 		r.add("$", "json", "the event is not valid UTF-8 text; JSON must be encoded as UTF-8")
 		r.fatal = true
@@ -385,7 +410,7 @@ func oldJSONAttr(v json.RawMessage) attr {
 
 // envelope checks the context attributes and builds the event. The
 // returned type is "" when the type attribute is missing or unknown.
-func oldEnvelope(r *rawEvent) (ce.Event, Type) {
+func oldEnvelope(r *oldRawEvent) (ce.Event, Type) {
 	ec := &ce.EventContextV1{}
 	var t Type
 

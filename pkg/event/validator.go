@@ -281,8 +281,8 @@ func hasProblemAt(ps []Problem, path string) bool {
 // extensions) and every string and member name of its data.
 func privacyScan(r *rawEvent, data *node, dataOK bool, flagged map[string]bool) []Problem {
 	var out []Problem
-	for _, name := range r.order {
-		a := r.attrs[name]
+	for _, na := range r.attrs {
+		name, a := na.name, na.attr
 		if a.kind != kindString {
 			continue
 		}
