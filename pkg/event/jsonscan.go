@@ -644,9 +644,6 @@ func scanEvent(b []byte) (ev scannedEvent, ok bool) {
 // text. ok is false when b is not a JSON array alone or the fast
 // scanner is not sure.
 func splitArray(b []byte) (elems []json.RawMessage, starts []int, ok bool) {
-	if !utf8.Valid(b) {
-		return nil, nil, false
-	}
 	s := jsonScanner{b: b}
 	s.skipSpace()
 	if s.i >= len(b) || b[s.i] != '[' {
