@@ -161,33 +161,29 @@ func (s *jsonScanner) skipSpace() {
 	}
 }
 
-// value reads one value at s.i (after white space) and, when build is
-// set, returns it as a node.
-func (s *jsonScanner) value(build bool) (node, bool) {
+// value reads one value at s.i (after white space) as a node.
+func (s *jsonScanner) value() (node, bool) {
 	s.skipSpace()
 	if s.i >= len(s.b) {
 		return node{}, false
 	}
 	switch c := s.b[s.i]; {
 	case c == '{':
-		return s.object(build)
+		return s.object()
 	case c == '[':
-		return s.array(build)
+		return s.array()
 	case c == '"':
 		start := s.i
 		escaped, ok := s.skipString()
-		if !ok || !build {
-			return node{}, ok
+		if !ok {
+			return node{}, false
 		}
 		str, ok := s.unquote(start, escaped)
 		return node{kind: nodeString, str: str}, ok
-	case c == '-' || (c >= '0' && c <= '9'):
+	case c == '-' || isDigit(c):
 		start := s.i
 		if !s.skipNumber() {
 			return node{}, false
-		}
-		if !build {
-			return node{}, true
 		}
 		return node{kind: nodeNumber, str: s.text[start:s.i]}, true
 	case c == 't':
@@ -200,6 +196,33 @@ func (s *jsonScanner) value(build bool) (node, bool) {
 	return node{}, false
 }
 
+// skip moves past one value (after white space), checking it as value
+// does but building nothing.
+func (s *jsonScanner) skip() bool {
+	s.skipSpace()
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		return s.skipObject()
+	case c == '[':
+		return s.skipArray()
+	case c == '"':
+		_, ok := s.skipString()
+		return ok
+	case c == '-' || isDigit(c):
+		return s.skipNumber()
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	}
+	return false
+}
+
 func (s *jsonScanner) literal(lit string) bool {
 	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
 		return false
@@ -208,69 +231,160 @@ func (s *jsonScanner) literal(lit string) bool {
 	return true
 }
 
-func (s *jsonScanner) object(build bool) (node, bool) {
-	if s.depth++; s.depth > maxScanDepth {
+// open moves past the { or [ at s.i; ok is false past the nesting limit.
+func (s *jsonScanner) open() bool {
+	s.depth++
+	s.i++
+	return s.depth <= maxScanDepth
+}
+
+// memberName reads a member's name (decoded if asked) and the colon;
+// s.i is then at the value.
+func (s *jsonScanner) memberName(decode bool) (name string, ok bool) {
+	s.skipSpace()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return "", false
+	}
+	start := s.i
+	escaped, ok := s.skipString()
+	if !ok {
+		return "", false
+	}
+	if decode {
+		if name, ok = s.unquote(start, escaped); !ok {
+			return "", false
+		}
+	}
+	s.skipSpace()
+	if s.i >= len(s.b) || s.b[s.i] != ':' {
+		return "", false
+	}
+	s.i++
+	return name, true
+}
+
+// next moves past the comma or the closing bracket after a member or an
+// item; end reports the closing bracket.
+func (s *jsonScanner) next(closing byte) (end, ok bool) {
+	s.skipSpace()
+	if s.i >= len(s.b) {
+		return false, false
+	}
+	switch s.b[s.i] {
+	case ',':
+		s.i++
+		return false, true
+	case closing:
+		s.i++
+		s.depth--
+		return true, true
+	}
+	return false, false
+}
+
+// empty moves past the closing bracket of an empty object or array.
+func (s *jsonScanner) empty(closing byte) bool {
+	s.skipSpace()
+	if s.i < len(s.b) && s.b[s.i] == closing {
+		s.i++
+		s.depth--
+		return true
+	}
+	return false
+}
+
+func (s *jsonScanner) object() (node, bool) {
+	if !s.open() {
 		return node{}, false
 	}
-	s.i++ // {
 	base := len(s.stack)
+	if s.empty('}') {
+		return s.close(nodeObject, base), true
+	}
 	var index map[string]int // of a large object's members, by name
-	s.skipSpace()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-		return s.close(nodeObject, base, build), true
+	for {
+		name, ok := s.memberName(true)
+		if !ok {
+			return node{}, false
+		}
+		v, ok := s.value()
+		if !ok {
+			return node{}, false
+		}
+		v.name = name
+		index = s.addMember(base, index, v)
+		end, ok := s.next('}')
+		if !ok {
+			return node{}, false
+		}
+		if end {
+			return s.close(nodeObject, base), true
+		}
+	}
+}
+
+func (s *jsonScanner) skipObject() bool {
+	if !s.open() {
+		return false
+	}
+	if s.empty('}') {
+		return true
 	}
 	for {
-		s.skipSpace()
-		if s.i >= len(s.b) || s.b[s.i] != '"' {
-			return node{}, false
+		if _, ok := s.memberName(false); !ok || !s.skip() {
+			return false
 		}
-		start := s.i
-		escaped, ok := s.skipString()
+		end, ok := s.next('}')
+		if !ok || end {
+			return ok
+		}
+	}
+}
+
+func (s *jsonScanner) array() (node, bool) {
+	if !s.open() {
+		return node{}, false
+	}
+	base := len(s.stack)
+	if s.empty(']') {
+		return s.close(nodeArray, base), true
+	}
+	for {
+		v, ok := s.value()
 		if !ok {
 			return node{}, false
 		}
-		var name string
-		if build {
-			if name, ok = s.unquote(start, escaped); !ok {
-				return node{}, false
-			}
-		}
-		s.skipSpace()
-		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return node{}, false
-		}
-		s.i++
-		v, ok := s.value(build)
+		s.stack = append(s.stack, v)
+		end, ok := s.next(']')
 		if !ok {
 			return node{}, false
 		}
-		if build {
-			v.name = name
-			index = s.addMember(base, index, v)
+		if end {
+			return s.close(nodeArray, base), true
 		}
-		s.skipSpace()
-		if s.i >= len(s.b) {
-			return node{}, false
+	}
+}
+
+func (s *jsonScanner) skipArray() bool {
+	if !s.open() {
+		return false
+	}
+	if s.empty(']') {
+		return true
+	}
+	for {
+		if !s.skip() {
+			return false
 		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return s.close(nodeObject, base, build), true
-		default:
-			return node{}, false
+		end, ok := s.next(']')
+		if !ok || end {
+			return ok
 		}
 	}
 }
 
 // close makes the object or array whose kids are on the stack from base.
-func (s *jsonScanner) close(kind nodeKind, base int, build bool) node {
-	s.depth--
-	if !build {
-		return node{}
-	}
+func (s *jsonScanner) close(kind nodeKind, base int) node {
 	kids := s.stack[base:]
 	n := node{kind: kind, kids: s.alloc(len(kids))}
 	copy(n.kids, kids)
@@ -325,41 +439,6 @@ func (s *jsonScanner) addMember(base int, index map[string]int, m node) map[stri
 	index[m.name] = len(ms)
 	s.stack = append(s.stack, m)
 	return index
-}
-
-func (s *jsonScanner) array(build bool) (node, bool) {
-	if s.depth++; s.depth > maxScanDepth {
-		return node{}, false
-	}
-	s.i++ // [
-	base := len(s.stack)
-	s.skipSpace()
-	if s.i < len(s.b) && s.b[s.i] == ']' {
-		s.i++
-		return s.close(nodeArray, base, build), true
-	}
-	for {
-		v, ok := s.value(build)
-		if !ok {
-			return node{}, false
-		}
-		if build {
-			s.stack = append(s.stack, v)
-		}
-		s.skipSpace()
-		if s.i >= len(s.b) {
-			return node{}, false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return s.close(nodeArray, base, build), true
-		default:
-			return node{}, false
-		}
-	}
 }
 
 // skipString moves past the string literal at s.i, reporting whether it
@@ -509,7 +588,7 @@ func parseJSONTree(b []byte) (node, bool) {
 	s := jsonScanner{b: b, text: string(b)}
 	s.takeStack()
 	defer s.returnStack()
-	v, ok := s.value(true)
+	v, ok := s.value()
 	if !ok {
 		return node{}, false
 	}
@@ -610,7 +689,12 @@ func scanEvent(b []byte) (ev scannedEvent, ok bool) {
 			isData := name == "data" && !seenData
 			seenData = seenData || name == "data"
 			s.spaced = false
-			tree, ok := s.value(isData || (vstart < len(b) && b[vstart] == '"'))
+			var tree node
+			if isData || (vstart < len(b) && b[vstart] == '"') {
+				tree, ok = s.value()
+			} else {
+				ok = s.skip()
+			}
 			if !ok {
 				return ev, false
 			}
@@ -658,7 +742,7 @@ func splitArray(b []byte) (elems []json.RawMessage, starts []int, ok bool) {
 		for {
 			s.skipSpace()
 			start := s.i
-			if _, ok := s.value(false); !ok {
+			if !s.skip() {
 				return nil, nil, false
 			}
 			elems = append(elems, b[start:s.i])
@@ -729,7 +813,7 @@ func appendCompact(dst, src []byte) []byte {
 // control characters, as encoding/json does.
 func validJSON(b []byte) bool {
 	s := jsonScanner{b: b}
-	if _, ok := s.value(false); ok {
+	if s.skip() {
 		s.skipSpace()
 		if s.i == len(b) {
 			return true
@@ -743,7 +827,7 @@ func validJSON(b []byte) bool {
 // decoder leaves it) is copied as it is.
 func appendValidCompact(dst, data []byte) ([]byte, bool) {
 	s := jsonScanner{b: data}
-	if _, ok := s.value(false); ok {
+	if s.skip() {
 		s.skipSpace()
 		if s.i == len(data) {
 			if !s.spaced {
