@@ -468,7 +468,7 @@ func rawJetStream(b *testing.B, events []ce.Event) float64 {
 	}
 	start := time.Now()
 	for i, m := range msgs {
-		if _, err := js.PublishMsgAsync(m, jetstream.WithMsgID(ids[i])); err != nil {
+		if _, err := js.PublishMsgAsync(m, jetstream.WithMsgID(ids[i]), jetstream.WithStallWait(time.Minute)); err != nil {
 			b.Fatal(err)
 		}
 	}
