@@ -117,9 +117,9 @@ func run(ctx context.Context, c *runCmd, log *slog.Logger, reg *prometheus.Regis
 		})
 	}
 	g.Go(func() error {
-		// Run returns only after ctx ends and the batch in hand is done;
-		// the metrics server stops after it.
-		err := p.Run(ctx)
+		// Run returns after the signal (or a failure of the metrics
+		// server), once the batches in hand are inserted and acknowledged.
+		err := p.Run(gctx)
 		if err != nil {
 			return err
 		}

@@ -215,7 +215,7 @@ func optCount(field string, n int) (*uint32, error) {
 	return &c, nil
 }
 
-func projects(p []string) []string {
+func nonNil(p []string) []string {
 	if p == nil {
 		return []string{}
 	}
@@ -424,7 +424,7 @@ func (t *vacanciesPublishedTable) add(r *rawRow, d *event.VacancyPublishedData) 
 	t.crossBorder.add(boolU8(d.CrossBorder))
 	t.published.add(published)
 	t.deadline.add(deadline)
-	t.projects.add(projects(d.Projects))
+	t.projects.add(nonNil(d.Projects))
 	t.rows++
 	return nil
 }
@@ -530,9 +530,9 @@ func (t *fairsScheduledTable) add(r *rawRow, d *event.FairScheduledData) error {
 	t.country.add(d.Location.Country)
 	t.municipality.add(d.Location.Municipality)
 	t.sector.add(d.Sector)
-	t.organisers.add(projects(d.Organisers))
+	t.organisers.add(nonNil(d.Organisers))
 	t.capacity.add(capacity)
-	t.projects.add(projects(d.Projects))
+	t.projects.add(nonNil(d.Projects))
 	t.rows++
 	return nil
 }
@@ -597,7 +597,7 @@ func (t *fairSignupsTable) add(r *rawRow, d *event.FairSignupData) error {
 	t.employerCountry.add(emp.Country)
 	t.employerRegNo.add(emp.RegistrationNumber)
 	t.employerName.add(emp.Name)
-	t.projects.add(projects(d.Projects))
+	t.projects.add(nonNil(d.Projects))
 	t.rows++
 	return nil
 }
@@ -651,7 +651,7 @@ func (t *courseCompletionsTable) add(r *rawRow, d *event.CourseCompletedData) er
 	t.hours.add(d.Hours)
 	t.completed.add(completed)
 	t.status.add(d.Status)
-	t.projects.add(projects(d.Projects))
+	t.projects.add(nonNil(d.Projects))
 	t.rows++
 	return nil
 }
@@ -729,7 +729,7 @@ func (t *placementsStartedTable) add(r *rawRow, d *event.PlacementStartedData) e
 	t.statusBefore.add(d.StatusBefore)
 	t.start.add(start)
 	t.plannedEnd.add(plannedEnd)
-	t.projects.add(projects(d.Projects))
+	t.projects.add(nonNil(d.Projects))
 	t.rows++
 	return nil
 }
