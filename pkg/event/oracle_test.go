@@ -56,7 +56,7 @@ func (r *oldRawEvent) set(name string, a attr) {
 	r.attrs[name] = a
 }
 
-// ParseStructured decodes one event in the CloudEvents JSON format
+// As it was: ParseStructured decodes one event in the CloudEvents JSON format
 // (structured content mode) and checks it by every rule. On failure the
 // error is an [*InvalidError] listing every problem, and the event holds
 // only id, source and type, where present and safe to echo, so the
@@ -65,7 +65,7 @@ func oldParseStructured(v *Validator, b []byte) (ce.Event, error) {
 	return oldCheck(v, oldDecodeStructured(b))
 }
 
-// ParseBatch decodes a JSON array of structured events (the CloudEvents
+// As it was: ParseBatch decodes a JSON array of structured events (the CloudEvents
 // JSON batch format) and checks each one. The error is non-nil only when
 // the body is not a JSON array at all (an [*InvalidError] with one
 // problem at $); a bad element gets its own Result.Err.
@@ -82,7 +82,7 @@ func oldParseBatch(v *Validator, b []byte) ([]Result, error) {
 	return out, nil
 }
 
-// ParseBinary decodes a binary-mode event: attrs are the context
+// As it was: ParseBinary decodes a binary-mode event: attrs are the context
 // attributes by name (without the ce- / ce_ prefix, lower case, values
 // already percent-decoded; see [HTTPBinaryAttrs] and [NATSBinaryAttrs]),
 // contentType the datacontenttype (the Content-Type header), data the
@@ -127,7 +127,7 @@ func oldParseBinary(v *Validator, attrs map[string]string, contentType string, d
 	return oldCheck(v, r)
 }
 
-// Validate checks an event built in Go (by a producer) by every rule.
+// As it was: Validate checks an event built in Go (by a producer) by every rule.
 func oldValidate(v *Validator, e ce.Event) error {
 	r := &oldRawEvent{}
 	ec, ok := e.Context.(*ce.EventContextV1)
@@ -184,7 +184,7 @@ func oldValidate(v *Validator, e ce.Event) error {
 	return err
 }
 
-// check runs every rule on a decoded event: the envelope, the data
+// As it was: check runs every rule on a decoded event: the envelope, the data
 // against its type's schema, reference codes and cross-field rules, and
 // the privacy scan. It never stops at the first problem.
 func oldCheck(v *Validator, r *oldRawEvent) (ce.Event, error) {
@@ -241,7 +241,7 @@ func oldCheck(v *Validator, r *oldRawEvent) (ce.Event, error) {
 	return e, nil
 }
 
-// privacyScan looks for national ids and e-mail addresses in every
+// As it was: privacyScan looks for national ids and e-mail addresses in every
 // string the event carries: its attributes (id, source, subject and
 // extensions) and every string and member name of its data.
 func oldPrivacyScan(r *oldRawEvent, data any, dataOK bool, flagged map[string]bool) []Problem {
@@ -279,7 +279,7 @@ func oldPrivacyScan(r *oldRawEvent, data any, dataOK bool, flagged map[string]bo
 	return out
 }
 
-// walkStrings calls fn for every string value and member name in v.
+// As it was: walkStrings calls fn for every string value and member name in v.
 func oldWalkStrings(v any, path string, fn func(path, s string, isKey bool)) {
 	switch x := v.(type) {
 	case string:
@@ -303,7 +303,7 @@ func oldWalkStrings(v any, path string, fn func(path, s string, isKey bool)) {
 	}
 }
 
-// decodeStructured reads one event in the CloudEvents JSON format.
+// As it was: decodeStructured reads one event in the CloudEvents JSON format.
 func oldDecodeStructured(b []byte) *oldRawEvent {
 	r := &oldRawEvent{}
 	if !utf8.Valid(b) {
@@ -378,7 +378,7 @@ func oldCompactJSON(v json.RawMessage) []byte {
 	return buf.Bytes()
 }
 
-// jsonAttr maps a JSON value to the CloudEvents type system: string,
+// As it was: jsonAttr maps a JSON value to the CloudEvents type system: string,
 // boolean, or integer (32-bit signed).
 func oldJSONAttr(v json.RawMessage) attr {
 	switch v[0] {
@@ -408,7 +408,7 @@ func oldJSONAttr(v json.RawMessage) attr {
 	}
 }
 
-// envelope checks the context attributes and builds the event. The
+// As it was: envelope checks the context attributes and builds the event. The
 // returned type is "" when the type attribute is missing or unknown.
 func oldEnvelope(r *oldRawEvent) (ce.Event, Type) {
 	ec := &ce.EventContextV1{}
@@ -537,7 +537,7 @@ func oldEnvelope(r *oldRawEvent) (ce.Event, Type) {
 	return e, t
 }
 
-// hasLoneSurrogate reports whether a JSON string literal escapes a
+// As it was: hasLoneSurrogate reports whether a JSON string literal escapes a
 // surrogate that is not part of a valid pair.
 func oldHasLoneSurrogate(lit []byte) bool {
 	s := string(lit)
@@ -581,7 +581,7 @@ func (c *oldRuleCheck) add(path, rule, msg string) {
 	c.bad[path] = true
 }
 
-// str returns the string at path in obj, if the schema found nothing
+// As it was: str returns the string at path in obj, if the schema found nothing
 // wrong there.
 func (c *oldRuleCheck) str(obj map[string]any, base, name string) (string, bool) {
 	s, ok := obj[name].(string)
@@ -609,7 +609,7 @@ func (c *oldRuleCheck) integer(obj map[string]any, base, name string) (int64, bo
 	return i, err == nil
 }
 
-// codeRules walks the data and checks every reference code by the shape
+// As it was: codeRules walks the data and checks every reference code by the shape
 // the schemas give it: any object with a country, municipalities of DK
 // and SE, employers' registration numbers, occupations.
 func (c *oldRuleCheck) codeRules(v any, path, key string) {
@@ -706,7 +706,7 @@ func (c *oldRuleCheck) occupation(x map[string]any, path string) {
 	}
 }
 
-// crossRules checks the rules that relate fields of one type's data, and
+// As it was: crossRules checks the rules that relate fields of one type's data, and
 // for retractions the envelope.
 func (c *oldRuleCheck) crossRules(t Type, data map[string]any, source, id string) {
 	const base = "$.data"
@@ -755,7 +755,7 @@ func (c *oldRuleCheck) crossRules(t Type, data map[string]any, source, id string
 	}
 }
 
-// Encode writes e in the CloudEvents JSON format (structured mode), in a
+// As it was: Encode writes e in the CloudEvents JSON format (structured mode), in a
 // stable member order: the core attributes, the extensions by name, then
 // data. time keeps the offset it was given. [Validator.ParseStructured]
 // of the result gives e back.
@@ -835,7 +835,7 @@ func oldEncode(e ce.Event) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// marshalNoEscape is json.Marshal without HTML escaping, so that text
+// As it was: marshalNoEscape is json.Marshal without HTML escaping, so that text
 // such as "R&D" stays readable in the stream.
 func oldMarshalNoEscape(v any) ([]byte, error) {
 	var b bytes.Buffer
@@ -847,7 +847,7 @@ func oldMarshalNoEscape(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), nil
 }
 
-// arrayElements splits a JSON array into its elements. The error says
+// As it was: arrayElements splits a JSON array into its elements. The error says
 // why the text is not a JSON array, without quoting it.
 func oldArrayElements(b []byte) ([]element, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -882,7 +882,7 @@ func oldArrayElements(b []byte) ([]element, error) {
 	return out, nil
 }
 
-// compileSchemas compiles every type's data schema from [schemas.FS],
+// As it was: compileSchemas compiles every type's data schema from [schemas.FS],
 // with format assertions on (so "date" is checked, not just annotated).
 func oldCompileSchemas() (map[Type]*jsonschema.Schema, map[string]fieldHint, error) {
 	c := jsonschema.NewCompiler()
@@ -926,7 +926,7 @@ func oldCompileSchemas() (map[Type]*jsonschema.Schema, map[string]fieldHint, err
 	return compiled, hints, nil
 }
 
-// schemaProblems validates data (decoded with numbers kept exact) against
+// As it was: schemaProblems validates data (decoded with numbers kept exact) against
 // t's schema and turns every failure into a [Problem].
 func oldSchemaProblems(v *Validator, t Type, data any) []Problem {
 	err := v.schemas[t].Validate(data)
@@ -943,7 +943,7 @@ func oldSchemaProblems(v *Validator, t Type, data any) []Problem {
 	return dedupe(out)
 }
 
-// nationalID reports which national-id rule s breaks, if any.
+// As it was: nationalID reports which national-id rule s breaks, if any.
 func oldNationalID(s string) (rule string, found bool) {
 	for i := 0; i < len(s); {
 		if !isDigit(s[i]) {
@@ -980,7 +980,7 @@ func oldNationalID(s string) (rule string, found bool) {
 	return "", false
 }
 
-// privacyRule is the first privacy rule s breaks, if any.
+// As it was: privacyRule is the first privacy rule s breaks, if any.
 func oldPrivacyRule(s string) (string, bool) {
 	if r, ok := oldNationalID(s); ok {
 		return r, true
