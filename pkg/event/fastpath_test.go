@@ -599,3 +599,30 @@ func TestSpecialStringBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestNumberBeyondMathBig: a number math/big refuses where the schema
+// gives bounds made the schema library panic (before the fast path
+// too), which took down whatever validated the event. It is now
+// rejected with the problem of data that cannot be checked.
+func TestNumberBeyondMathBig(t *testing.T) {
+	v := newTestValidator(t)
+	body, err := os.ReadFile(filepath.Join("testdata", "valid", "course.completed", "job-after-course.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var data map[string]json.RawMessage
+	if err := json.Unmarshal(doc["data"], &data); err != nil {
+		t.Fatal(err)
+	}
+	data["hours"] = json.RawMessage(`1e1000000000`)
+	doc["data"] = mustMarshal(t, data)
+	_, err = v.ParseStructured(mustMarshal(t, doc))
+	want := []Problem{{Path: "$.data", Rule: "schema", Message: "the data could not be checked against the schema of " + string(CourseCompleted)}}
+	if got := ProblemsOf(err); !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems %v, want %v", got, want)
+	}
+}

@@ -158,7 +158,7 @@ func (v *Validator) schemaProblems(t Type, tree *node) []Problem {
 		return nil
 	}
 	data := libraryTree(tree)
-	err := v.schemas[t].Validate(data)
+	err := libraryValidate(v.schemas[t], data)
 	if err == nil {
 		return nil
 	}
@@ -170,6 +170,23 @@ func (v *Validator) schemaProblems(t Type, tree *node) []Problem {
 	v.collect(t, ve, data, &out)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return dedupe(out)
+}
+
+// errLibraryPanic stands for a panic of the schema library.
+var errLibraryPanic = errors.New("the schema library panicked")
+
+// libraryValidate runs the library's validator. The library panics on a
+// number math/big will not hold (an exponent in the millions, such as
+// 1e1000000000, where the schema gives a minimum or a maximum); such an
+// event gets the problem of data that cannot be checked, rather than
+// taking the gateway or the projector down with it.
+func libraryValidate(s *jsonschema.Schema, data any) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = errLibraryPanic
+		}
+	}()
+	return s.Validate(data)
 }
 
 func dedupe(ps []Problem) []Problem {
