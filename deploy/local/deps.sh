@@ -17,7 +17,8 @@ if [ "$want" = all ]; then
 fi
 
 if [ ${#pkgs[@]} -eq 0 ]; then
-  echo "deps: all present (clickhouse-server, clickhouse-client${want/all/, promtool, chromium})"
+  extra=""; [ "$want" = all ] && extra=", promtool, chromium"
+  echo "deps: all present (clickhouse-server, clickhouse-client$extra)"
   exit 0
 fi
 
