@@ -97,6 +97,14 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err := bus.EnsureStreams(ctx, js, bus.StreamOptions{DuplicateWindow: time.Hour}); err != nil {
 		t.Fatalf("ensure streams: %v", err)
 	}
+	e.serve(t, o)
+	return e
+}
+
+// serve puts a gateway over e.nc and e.js behind an HTTP test server.
+func (e *env) serve(t *testing.T, o envOptions) {
+	t.Helper()
+	nc, js := e.nc, e.js
 	v, err := event.NewValidator()
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +131,6 @@ func newEnv(t *testing.T, o envOptions) *env {
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
-	return e
 }
 
 // startServer starts (or restarts) the nats-server on the env's store.

@@ -129,6 +129,11 @@ func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 		g.unavailable(w, r, items, len(msgs), err)
 		return
 	}
+	for _, a := range acks {
+		if a.Conflicts > 0 {
+			g.m.inProcess.Add(float64(a.Conflicts))
+		}
+	}
 	for i := range items {
 		it := &items[i]
 		switch {

@@ -20,6 +20,7 @@ type metrics struct {
 	requests  *prometheus.CounterVec
 	events    *prometheus.CounterVec
 	publish   prometheus.Histogram
+	inProcess prometheus.Counter
 	bodyBytes *prometheus.HistogramVec
 	inFlight  prometheus.Gauge
 }
@@ -39,6 +40,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time from publishing a request's events to JetStream until the last acknowledgement (or failure).",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16), // 0.5ms .. ~16s
 		}),
+		inProcess: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sundflow_ingest_publish_in_process_retries_total",
+			Help: "Publishes JetStream answered with error 10158 (the same message id is still being stored from an earlier copy, on a clustered stream) and the gateway published again instead of answering 503.",
+		}),
 		bodyBytes: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "sundflow_ingest_request_body_bytes",
 			Help:    "Size of POST /v1/events request bodies, by content mode (binary, structured, batch).",
@@ -49,7 +54,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "POST /v1/events requests being handled.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.events, m.publish, m.bodyBytes, m.inFlight} {
+	for _, c := range []prometheus.Collector{m.requests, m.events, m.publish, m.inProcess, m.bodyBytes, m.inFlight} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register ingest metrics: %w", err)
 		}
