@@ -121,7 +121,7 @@ func readKustomization(t *testing.T, dir string) kustomization {
 // the keys pods may read.
 var operatorSecrets = map[string][]string{
 	"sundflow-nats-route": {"password"},
-	"sundflow-nats-keys":  {"ingest.nk", "projector.nk"},
+	"sundflow-nats-keys":  {"ingest.nk", "projector.nk", "dashboard.nk"},
 }
 
 func TestKubernetes(t *testing.T) {

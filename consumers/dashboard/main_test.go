@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alecthomas/kong"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sundflow/sundflow/pkg/chserver"
 	"github.com/sundflow/sundflow/pkg/chserver/chservertest"
+	"github.com/sundflow/sundflow/pkg/projection"
 	"github.com/sundflow/sundflow/pkg/store"
 )
 
@@ -34,6 +36,8 @@ func TestConfigValidate(t *testing.T) {
 		{"window too long", func(c *Config) { c.Window = 0 }, "--window-days"},
 		{"negative stale-after", func(c *Config) { c.StaleAfter = -time.Second }, "--stale-after"},
 		{"no database", func(c *Config) { c.ClickHouseDB = "" }, "--clickhouse-db"},
+		{"nkey without nats url", func(c *Config) { c.NATSNkey = "/run/secrets/dashboard.nk" }, "--nats-url"},
+		{"nkey with nats url", func(c *Config) { c.NATSNkey, c.NATSURL = "/run/secrets/dashboard.nk", "nats://127.0.0.1:4222" }, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,6 +56,23 @@ func TestConfigValidate(t *testing.T) {
 	c.AsOf = "2019-12-31"
 	if got := c.asOf(); !got.Equal(time.Date(2019, 12, 31, 23, 59, 59, 0, time.UTC)) {
 		t.Errorf("as-of = %s, want the end of 31 Dec 2019", got)
+	}
+}
+
+// The lag shown is the projector's own consumer's: the default name must
+// be the one the projector uses by default.
+func TestProjectorConsumerDefault(t *testing.T) {
+	var c cli
+	p, err := kong.New(&c, kong.Name("dashboard"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Parse([]string{"serve"}); err != nil {
+		t.Fatal(err)
+	}
+	want := projection.Config{}.ConsumerConfig().Durable
+	if got := c.Serve.ProjectorConsumer; got != want || want == "" {
+		t.Errorf("--projector-consumer defaults to %q, the projector's durable consumer is %q", got, want)
 	}
 }
 

@@ -40,8 +40,9 @@ type Config struct {
 	Window     int           `name:"window-days" default:"90" env:"DASHBOARD_WINDOW_DAYS" help:"Days of recent history the run rate (and so the forecast) looks at."`
 
 	NATSURL           string `name:"nats-url" env:"NATS_URL" help:"Optional: NATS server, to show how many events the projector still has to project (its consumer's pending count)."`
-	NATSCreds         string `name:"nats-creds" env:"NATS_CREDS" type:"path" help:"NATS credentials file for --nats-url."`
-	ProjectorConsumer string `name:"projector-consumer" default:"projector" env:"DASHBOARD_PROJECTOR_CONSUMER" help:"Durable consumer name of the projector on the events stream (for --nats-url)."`
+	NATSCreds         string `name:"nats-creds" env:"NATS_CREDS" type:"path" help:"NATS credentials file (JWT and seed) for --nats-url."`
+	NATSNkey          string `name:"nats-nkey" env:"NATS_NKEY_SEED_FILE" type:"path" help:"File holding a NATS user nkey seed for --nats-url."`
+	ProjectorConsumer string `name:"projector-consumer" default:"sundflow-projector" env:"DASHBOARD_PROJECTOR_CONSUMER" help:"Durable consumer name of the projector on the events stream (for --nats-url; the projector's --consumer)."`
 
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" default:"10s" env:"DASHBOARD_SHUTDOWN_TIMEOUT" help:"How long to let requests in flight finish on SIGTERM."`
 	LogFormat       string        `name:"log-format" default:"json" enum:"json,text" env:"DASHBOARD_LOG_FORMAT" help:"Log format: json or text."`
@@ -68,6 +69,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Window < 1 || c.Window > 3650 {
 		errs = append(errs, fmt.Errorf("--window-days %d: must be 1 to 3650", c.Window))
+	}
+	if c.NATSURL == "" && (c.NATSCreds != "" || c.NATSNkey != "") {
+		errs = append(errs, errors.New("--nats-creds and --nats-nkey need --nats-url"))
 	}
 	if c.ClickHouseDB == "" || c.ClickHouseAddr == "" {
 		errs = append(errs, errors.New("--clickhouse-addr and --clickhouse-db are required"))
@@ -141,7 +145,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		opts.StaleAfter = -1
 	}
 	if cfg.NATSURL != "" {
-		nc, js, err := bus.Connect(ctx, bus.ConnConfig{URL: cfg.NATSURL, Name: "sundflow-dashboard", CredsFile: cfg.NATSCreds})
+		nc, js, err := bus.Connect(ctx, bus.ConnConfig{URL: cfg.NATSURL, Name: "sundflow-dashboard", CredsFile: cfg.NATSCreds, NkeySeedFile: cfg.NATSNkey})
 		if err != nil {
 			return fmt.Errorf("connect to nats for the projector's lag: %w", err)
 		}
