@@ -81,7 +81,7 @@ func unitsQuery(m Metric, f Filters, span Span, grp string) (string, []any, erro
 		where = append(where, "has(@f_"+lf.name+", "+col+")")
 		args = append(args, clickhouse.Named("f_"+lf.name, lf.vals))
 	}
-	sel := fmt.Sprintf("%s AS unit_key, min(%s) AS unit_date, any(%s) AS unit_value", u.key, rel.date, u.value)
+	sel := fmt.Sprintf("%s AS unit_key, min(%s) AS unit_date, any(%s) AS unit_value", u.keySQL(), rel.date, u.value)
 	group := "unit_key"
 	if grp != "" {
 		sel += ", " + grp + " AS grp"

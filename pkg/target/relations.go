@@ -1,5 +1,7 @@
 package target
 
+import "strings"
+
 // This file is the only place in pkg/target that names the projector's
 // ClickHouse objects (pkg/store). Each family is read from a view that
 // already holds one row per live unit: deduplicated (a re-sent or
@@ -19,9 +21,11 @@ type relation struct {
 
 // unitSQL says, for one metric, what a counted unit is.
 type unitSQL struct {
-	// key identifies one unit; rows with the same key are one unit,
-	// dated by their earliest date in the period.
-	key string
+	// key identifies one unit: rows with the same values of these
+	// expressions are one unit, dated by their earliest date in the
+	// period. SQL joins them with '/' ([unitSQL.keySQL]); [Facts] compares
+	// the values themselves.
+	key []string
 	// value is the number a unit carries for Sum and Mean ("1" for Count).
 	value string
 	// where narrows the family's rows (empty: all).
@@ -168,18 +172,26 @@ var relations = map[string]relation{
 // units: vacancies and placements are entities per source (the same id
 // from two sources is two entities), as store's *_current views key them.
 var units = map[string]unitSQL{
-	"distinct_people_placed":    {key: "pseudonym", value: "1"},
-	"placements":                {key: "concat(source, '/', placement_id)", value: "1"},
-	"fairs_held":                {key: "fair_id", value: "1"},
-	"course_runs":               {key: "concat(course_id, '/', run_id)", value: "1"},
-	"course_completions":        {key: "concat(course_id, '/', run_id, '/', pseudonym)", value: "1"},
-	"distinct_people_completed": {key: "pseudonym", value: "1"},
-	"signups":                   {key: "concat(fair_id, '/', person)", value: "1", where: "(attended = 1 OR last_action != 'cancelled')"},
-	"attendances":               {key: "concat(fair_id, '/', person)", value: "1", where: "attended = 1"},
-	"distinct_people_attended":  {key: "person", value: "1", where: "attended = 1"},
-	"distinct_participants":     {key: "person", value: "1"},
-	"vacancies_published":       {key: "concat(source, '/', vacancy_id)", value: "1"},
-	"vacancies_filled":          {key: "concat(source, '/', vacancy_id)", value: "1", where: "close_reason = 'filled'"},
-	"positions_filled":          {key: "concat(source, '/', vacancy_id)", value: "toFloat64(assumeNotNull(positions_filled))", where: "close_reason = 'filled'"},
-	"time_to_fill_days":         {key: "concat(source, '/', vacancy_id)", value: "toFloat64(assumeNotNull(days_open))", where: "close_reason = 'filled'"},
+	"distinct_people_placed":    {key: []string{"pseudonym"}, value: "1"},
+	"placements":                {key: []string{"source", "placement_id"}, value: "1"},
+	"fairs_held":                {key: []string{"fair_id"}, value: "1"},
+	"course_runs":               {key: []string{"course_id", "run_id"}, value: "1"},
+	"course_completions":        {key: []string{"course_id", "run_id", "pseudonym"}, value: "1"},
+	"distinct_people_completed": {key: []string{"pseudonym"}, value: "1"},
+	"signups":                   {key: []string{"fair_id", "person"}, value: "1", where: "(attended = 1 OR last_action != 'cancelled')"},
+	"attendances":               {key: []string{"fair_id", "person"}, value: "1", where: "attended = 1"},
+	"distinct_people_attended":  {key: []string{"person"}, value: "1", where: "attended = 1"},
+	"distinct_participants":     {key: []string{"person"}, value: "1"},
+	"vacancies_published":       {key: []string{"source", "vacancy_id"}, value: "1"},
+	"vacancies_filled":          {key: []string{"source", "vacancy_id"}, value: "1", where: "close_reason = 'filled'"},
+	"positions_filled":          {key: []string{"source", "vacancy_id"}, value: "toFloat64(assumeNotNull(positions_filled))", where: "close_reason = 'filled'"},
+	"time_to_fill_days":         {key: []string{"source", "vacancy_id"}, value: "toFloat64(assumeNotNull(days_open))", where: "close_reason = 'filled'"},
+}
+
+// keySQL is the unit key as one SQL expression.
+func (u unitSQL) keySQL() string {
+	if len(u.key) == 1 {
+		return u.key[0]
+	}
+	return "concat(" + strings.Join(u.key, ", '/', ") + ")"
 }
