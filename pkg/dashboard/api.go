@@ -259,7 +259,7 @@ func (s *Server) apiBreakdown(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	v, err := s.breakdown(r.Context(), req.l, req.snap, pf, f, by)
+	v, err := s.breakdown(req.l, req.snap, pf, f, by)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -282,7 +282,7 @@ func (s *Server) apiFunnel(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	v, err := s.funnel(r.Context(), req.l, req.snap, pf.p)
+	v, err := s.funnel(req.l, req.snap, pf.p)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -300,7 +300,7 @@ func (s *Server) apiVacancies(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	v, err := s.vacancies(r.Context(), req.l, req.snap, r.URL.Query().Get("project"))
+	v, err := s.vacancies(req.l, req.snap, r.URL.Query().Get("project"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -326,7 +326,7 @@ func (s *Server) apiBalance(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	v, err := s.balance(r.Context(), req.l, req.snap)
+	v, err := s.balance(req.l, req.snap)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -2,8 +2,10 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/sundflow/sundflow/pkg/target"
@@ -11,12 +13,71 @@ import (
 
 // snapshot is every project's figures on one as-of day, computed once
 // and shared by the pages, the API and the Prometheus collector, so that
-// they always agree.
+// they always agree. It keeps the facts it was measured from: the
+// breakdowns, funnels, vacancies, balance and other as-of days are
+// measured from them in memory (and remembered), never by querying
+// ClickHouse per request.
 type snapshot struct {
 	computedAt time.Time
 	asOf       time.Time
 	projects   []*projectFigures
 	fresh      freshness
+	facts      *target.Facts
+	memo       *memo
+}
+
+// memo remembers what requests measured from one set of facts, so the
+// second request for the same figures costs a map lookup. It is dropped
+// with its facts at the next refresh.
+type memo struct {
+	mu   sync.Mutex
+	vals map[string]any
+	days map[string]*snapshot // other as-of days
+}
+
+func newMemo() *memo { return &memo{vals: map[string]any{}, days: map[string]*snapshot{}} }
+
+// maxDays bounds the as-of days remembered per refresh.
+const maxDays = 64
+
+// remember returns the value computed for key, computing it once.
+func remember[T any](m *memo, key string, compute func() (T, error)) (T, error) {
+	m.mu.Lock()
+	v, ok := m.vals[key]
+	m.mu.Unlock()
+	if ok {
+		return v.(T), nil
+	}
+	out, err := compute()
+	if err != nil {
+		return out, err
+	}
+	m.mu.Lock()
+	m.vals[key] = out
+	m.mu.Unlock()
+	return out, nil
+}
+
+// memoKey names a measurement: its kind and its arguments.
+func memoKey(kind string, args ...any) string {
+	b, _ := json.Marshal(args)
+	return kind + string(b)
+}
+
+func (s *snapshot) breakdown(ms target.Measure, by string, span target.Span) ([]target.Group, error) {
+	return remember(s.memo, memoKey("breakdown", ms, by, span), func() ([]target.Group, error) { return s.facts.Breakdown(ms, by, span) })
+}
+
+func (s *snapshot) increments(ms target.Measure, span target.Span) ([]target.Increment, error) {
+	return remember(s.memo, memoKey("increments", ms, span), func() ([]target.Increment, error) { return s.facts.Increments(ms, span) })
+}
+
+func (s *snapshot) funnel(project string, span target.Span) (target.Funnel, error) {
+	return remember(s.memo, memoKey("funnel", project, span), func() (target.Funnel, error) { return s.facts.Funnel(project, span) })
+}
+
+func (s *snapshot) openVacancies(project string, asOf time.Time) ([]target.OpenPositions, error) {
+	return remember(s.memo, memoKey("open", project, target.Day(asOf)), func() ([]target.OpenPositions, error) { return s.facts.OpenVacancies(project, asOf) })
 }
 
 type projectFigures struct {
@@ -50,32 +111,56 @@ func (s *snapshot) project(id string) (*projectFigures, bool) {
 	return nil, false
 }
 
-// compute measures every indicator of every project on asOf. A failing
-// indicator keeps its error and the others go on; a failure to reach
-// ClickHouse at all is returned.
+// compute reads the facts from ClickHouse (one query per relation) and
+// measures every indicator on asOf. A failure to read them is returned.
 func (s *Server) compute(ctx context.Context, asOf time.Time) (*snapshot, error) {
-	snap := &snapshot{computedAt: s.now(), asOf: asOf}
-	fresh, err := s.queries.freshness(ctx)
+	facts, err := s.reader.Facts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	snap.fresh = fresh
+	return s.derive(facts, newMemo(), asOf), nil
+}
+
+// derive measures every indicator of every project on asOf from facts,
+// in memory. A failing indicator keeps its error and the others go on.
+func (s *Server) derive(facts *target.Facts, m *memo, asOf time.Time) *snapshot {
+	snap := &snapshot{computedAt: s.now(), asOf: asOf, fresh: facts.Fresh, facts: facts, memo: m}
 	for _, p := range s.cat.Projects {
 		pf := &projectFigures{p: p}
 		for i := range p.Indicators {
-			pf.inds = append(pf.inds, s.measure(ctx, p, &p.Indicators[i], asOf))
+			pf.inds = append(pf.inds, s.measure(snap, p, &p.Indicators[i], asOf))
 		}
 		snap.projects = append(snap.projects, pf)
 	}
-	return snap, nil
+	return snap
 }
 
-func (s *Server) measure(ctx context.Context, p *target.Project, ind *target.Indicator, asOf time.Time) *indicatorFigures {
+// onDay is the snapshot of another as-of day, measured from the facts of
+// snap (and remembered with them).
+func (s *Server) onDay(snap *snapshot, asOf time.Time) *snapshot {
+	key := asOf.Format(time.RFC3339)
+	snap.memo.mu.Lock()
+	d, ok := snap.memo.days[key]
+	snap.memo.mu.Unlock()
+	if ok {
+		return d
+	}
+	d = s.derive(snap.facts, snap.memo, asOf)
+	d.computedAt = snap.computedAt
+	snap.memo.mu.Lock()
+	if len(snap.memo.days) < maxDays {
+		snap.memo.days[key] = d
+	}
+	snap.memo.mu.Unlock()
+	return d
+}
+
+func (s *Server) measure(snap *snapshot, p *target.Project, ind *target.Indicator, asOf time.Time) *indicatorFigures {
 	m, _ := target.LookupMetric(ind.Measure.Metric)
 	f := &indicatorFigures{ind: ind, metric: m}
 	span := target.SpanFor(p.Period, asOf)
 	if m.Agg == target.Mean {
-		mean, n, err := s.reader.Mean(ctx, ind.Measure, span)
+		mean, n, err := snap.facts.Mean(ind.Measure, span)
 		if err != nil {
 			f.err = err
 			return f
@@ -83,14 +168,14 @@ func (s *Server) measure(ctx context.Context, p *target.Project, ind *target.Ind
 		f.prog = target.ComputeMean(*ind, p.Period, mean, n, asOf)
 		return f
 	}
-	inc, err := s.reader.Increments(ctx, ind.Measure, span)
+	inc, err := snap.increments(ind.Measure, span)
 	if err != nil {
 		f.err = err
 		return f
 	}
 	f.prog = target.Compute(*ind, p.Period, inc, asOf, s.opts.WindowDays)
 	if ind.Each != nil {
-		grid, err := s.reader.Grid(ctx, ind.Measure, *ind.Each, span)
+		grid, err := snap.facts.Grid(ind.Measure, *ind.Each, span)
 		if err != nil {
 			f.err = err
 			return f

@@ -173,10 +173,10 @@ func (s *Server) pageProject(w http.ResponseWriter, r *http.Request) {
 	pp := projectPage{Project: projectView(req.l, req.snap, pf, p.Fresh)}
 	if f, by, err := breakdownParams(r, pf); err != nil {
 		pp.BreakErr = err.Error()
-	} else if pp.Breakdown, err = s.breakdown(r.Context(), req.l, req.snap, pf, f, by); err != nil {
+	} else if pp.Breakdown, err = s.breakdown(req.l, req.snap, pf, f, by); err != nil {
 		pp.BreakErr = err.Error()
 	}
-	if pp.Funnel, err = s.funnel(r.Context(), req.l, req.snap, pf.p); err != nil {
+	if pp.Funnel, err = s.funnel(req.l, req.snap, pf.p); err != nil {
 		pp.FunnelErr = err.Error()
 	}
 	p.Data = pp
@@ -189,7 +189,7 @@ func (s *Server) pageVacancies(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, req, err)
 		return
 	}
-	v, err := s.vacancies(r.Context(), req.l, req.snap, r.URL.Query().Get("project"))
+	v, err := s.vacancies(req.l, req.snap, r.URL.Query().Get("project"))
 	if err != nil {
 		s.pageError(w, r, req, err)
 		return
@@ -205,7 +205,7 @@ func (s *Server) pageBalance(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, req, err)
 		return
 	}
-	v, err := s.balance(r.Context(), req.l, req.snap)
+	v, err := s.balance(req.l, req.snap)
 	if err != nil {
 		s.pageError(w, r, req, err)
 		return

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"time"
@@ -11,16 +10,6 @@ import (
 )
 
 type freshness = target.Freshness
-
-// queries are the figures computed per request rather than cached:
-// breakdowns, the funnel, vacancies and the balance.
-type queries struct {
-	reader *target.Reader
-}
-
-func (q *queries) freshness(ctx context.Context) (freshness, error) {
-	return q.reader.Freshness(ctx)
-}
 
 // FreshnessView says how current the figures are.
 type FreshnessView struct {
@@ -98,7 +87,7 @@ type GroupView struct {
 	Value float64 `json:"value"`
 }
 
-func (s *Server) breakdown(ctx context.Context, l loc, snap *snapshot, pf *projectFigures, f *indicatorFigures, by string) (BreakdownView, error) {
+func (s *Server) breakdown(l loc, snap *snapshot, pf *projectFigures, f *indicatorFigures, by string) (BreakdownView, error) {
 	v := BreakdownView{Lang: string(l.Lang), AsOf: day(snap.asOf), Project: pf.p.ID, Indicator: f.ind.ID,
 		IndicatorName: f.ind.Name.In(string(l.Lang)), Unit: l.Unit(f.ind.Unit), By: by, ByLabel: l.T("dim." + by),
 		Note: l.T("breakdown.note"), Total: f.prog.Value}
@@ -109,7 +98,7 @@ func (s *Server) breakdown(ctx context.Context, l loc, snap *snapshot, pf *proje
 	if !f.metric.CanSplit(by) {
 		return v, fmt.Errorf("%w: %s cannot be split by %q", ErrBadRequest, f.ind.ID, by)
 	}
-	groups, err := s.reader.Breakdown(ctx, f.ind.Measure, by, target.SpanFor(pf.p.Period, snap.asOf))
+	groups, err := snap.breakdown(f.ind.Measure, by, target.SpanFor(pf.p.Period, snap.asOf))
 	if err != nil {
 		return v, err
 	}
@@ -166,9 +155,9 @@ type StageView struct {
 	All    uint64  `json:"all"`   // everyone at this step, without the steps before
 }
 
-func (s *Server) funnel(ctx context.Context, l loc, snap *snapshot, p *target.Project) (FunnelView, error) {
+func (s *Server) funnel(l loc, snap *snapshot, p *target.Project) (FunnelView, error) {
 	v := FunnelView{Lang: string(l.Lang), AsOf: day(snap.asOf), Project: p.ID, Title: l.T("funnel.title"), Note: l.T("funnel.note")}
-	f, err := s.reader.Funnel(ctx, p.ID, target.SpanFor(p.Period, snap.asOf))
+	f, err := snap.funnel(p.ID, target.SpanFor(p.Period, snap.asOf))
 	if err != nil {
 		return v, err
 	}
@@ -225,7 +214,7 @@ type TTFRow struct {
 	Filled   uint64  `json:"filled"`
 }
 
-func (s *Server) vacancies(ctx context.Context, l loc, snap *snapshot, project string) (VacanciesView, error) {
+func (s *Server) vacancies(l loc, snap *snapshot, project string) (VacanciesView, error) {
 	v := VacanciesView{Lang: string(l.Lang), AsOf: day(snap.asOf), Project: project,
 		Labels: VacancyLabels{Positions: l.T("vac.positions"), Days: l.T("vac.days"), Filled: l.T("vac.filled")}}
 	v.Projects = append(v.Projects, LabelView{Key: "", Label: l.T("vac.scope")})
@@ -243,7 +232,7 @@ func (s *Server) vacancies(ctx context.Context, l loc, snap *snapshot, project s
 			return v, fmt.Errorf("%w: no project %q", ErrBadRequest, project)
 		}
 	}
-	open, err := s.reader.OpenVacancies(ctx, project, snap.asOf)
+	open, err := snap.openVacancies(project, snap.asOf)
 	if err != nil {
 		return v, err
 	}
@@ -273,7 +262,7 @@ func (s *Server) vacancies(ctx context.Context, l loc, snap *snapshot, project s
 	sort.Slice(v.Open, func(i, j int) bool { return v.Open[i].ISCO < v.Open[j].ISCO })
 	measure := target.Measure{Metric: "time_to_fill_days", Filters: target.Filters{Project: orAll(project)}}
 	for _, by := range []string{target.ByMonth, target.BySector} {
-		gs, err := s.reader.Breakdown(ctx, measure, by, span)
+		gs, err := snap.breakdown(measure, by, span)
 		if err != nil {
 			return v, err
 		}
@@ -370,14 +359,14 @@ type BalanceSector struct {
 	LookingDK float64 `json:"looking_dk"`
 }
 
-func (s *Server) balance(ctx context.Context, l loc, snap *snapshot) (BalanceView, error) {
+func (s *Server) balance(l loc, snap *snapshot) (BalanceView, error) {
 	to := target.Day(snap.asOf)
 	from := to.AddDate(-1, 0, 1)
 	span := target.Span{From: from, To: to}
 	v := BalanceView{Lang: string(l.Lang), AsOf: day(snap.asOf), From: day(from), Intro: l.T("bal.intro"), Note: l.T("bal.note"),
 		Columns: BalanceColumns{OpenDK: l.T("bal.open_dk"), OpenSE: l.T("bal.open_se"), PlacedSEDK: l.T("bal.placed_se_dk"),
 			PlacedDKSE: l.T("bal.placed_dk_se"), LookingSE: l.T("bal.looking_se"), LookingDK: l.T("bal.looking_dk")}}
-	open, err := s.reader.OpenVacancies(ctx, "*", snap.asOf)
+	open, err := snap.openVacancies("*", snap.asOf)
 	if err != nil {
 		return v, err
 	}
@@ -411,7 +400,7 @@ func (s *Server) balance(ctx context.Context, l loc, snap *snapshot) (BalanceVie
 	}
 	for _, dir := range []target.Direction{{From: "SE", To: "DK"}, {From: "DK", To: "SE"}} {
 		d := dir
-		gs, err := s.reader.Breakdown(ctx, target.Measure{Metric: "distinct_people_placed", Filters: target.Filters{Project: "*", Direction: &d}}, target.ByOccupation, span)
+		gs, err := snap.breakdown(target.Measure{Metric: "distinct_people_placed", Filters: target.Filters{Project: "*", Direction: &d}}, target.ByOccupation, span)
 		if err != nil {
 			return v, err
 		}
@@ -422,7 +411,7 @@ func (s *Server) balance(ctx context.Context, l loc, snap *snapshot) (BalanceVie
 				rowI(g.Key).PlacedDKSE += g.Value
 			}
 		}
-		gs, err = s.reader.Breakdown(ctx, target.Measure{Metric: "distinct_participants", Filters: target.Filters{Project: "*", Residence: []string{d.From}}}, target.BySector, span)
+		gs, err = snap.breakdown(target.Measure{Metric: "distinct_participants", Filters: target.Filters{Project: "*", Residence: []string{d.From}}}, target.BySector, span)
 		if err != nil {
 			return v, err
 		}
@@ -438,7 +427,7 @@ func (s *Server) balance(ctx context.Context, l loc, snap *snapshot) (BalanceVie
 	// People placed in two occupation groups count in both groups but
 	// once in the total.
 	for _, d := range []target.Direction{{From: "SE", To: "DK"}, {From: "DK", To: "SE"}} {
-		inc, err := s.reader.Increments(ctx, target.Measure{Metric: "distinct_people_placed", Filters: target.Filters{Project: "*", Direction: &d}}, span)
+		inc, err := snap.increments(target.Measure{Metric: "distinct_people_placed", Filters: target.Filters{Project: "*", Direction: &d}}, span)
 		if err != nil {
 			return v, err
 		}

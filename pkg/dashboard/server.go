@@ -88,7 +88,6 @@ type Server struct {
 	opts    Options
 	cat     *target.Catalog
 	reader  *target.Reader
-	queries *queries
 	log     *slog.Logger
 	now     func() time.Time
 	pages   map[string]*template.Template
@@ -116,7 +115,6 @@ func New(opts Options) (*Server, error) {
 		log:    opts.Logger,
 		now:    opts.Now,
 	}
-	s.queries = &queries{reader: s.reader}
 	var err error
 	if s.pages, err = parseTemplates(); err != nil {
 		return nil, err
@@ -192,25 +190,37 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 }
 
-// figures returns the snapshot a request asks for: ?as_of=YYYY-MM-DD
-// computes one for that day, otherwise the cached one (computed now if
-// there is none or its day has passed).
+// figures returns the snapshot a request asks for: the cached one
+// (computed now if there is none yet), or with ?as_of=YYYY-MM-DD one for
+// that day measured from the cached facts. When the default day has
+// passed since the last refresh, the cached facts are measured again on
+// the new day; they stay as fresh as the last refresh.
 func (s *Server) figures(ctx context.Context, r *http.Request) (*snapshot, error) {
+	var day time.Time
 	if v := r.URL.Query().Get("as_of"); v != "" {
 		t, err := time.Parse(time.DateOnly, v)
 		if err != nil {
 			return nil, fmt.Errorf("%w: as_of %q is not a date YYYY-MM-DD", ErrBadRequest, v)
 		}
 		// The end of that day: everything dated that day counts.
-		return s.compute(ctx, t.Add(24*time.Hour-time.Second))
+		day = t.Add(24*time.Hour - time.Second)
 	}
 	s.mu.Lock()
 	snap := s.snap
 	s.mu.Unlock()
-	if snap != nil && target.Day(snap.asOf).Equal(target.Day(s.asOf())) {
-		return snap, nil
+	if snap == nil {
+		var err error
+		if snap, err = s.Refresh(ctx); err != nil {
+			return nil, err
+		}
 	}
-	return s.Refresh(ctx)
+	if day.IsZero() {
+		if target.Day(snap.asOf).Equal(target.Day(s.asOf())) {
+			return snap, nil
+		}
+		day = s.asOf()
+	}
+	return s.onDay(snap, day), nil
 }
 
 // cached is the latest snapshot without computing, for /metrics.
