@@ -24,8 +24,18 @@ import (
 // Facts are read-only once loaded and safe for concurrent use.
 type Facts struct {
 	// Fresh says how current the rows are.
-	Fresh  Freshness
+	Fresh Freshness
+	// Reads says what each query read and how long it took, to find the
+	// one that dominates a refresh.
+	Reads  []Read
 	tables map[string]*factTable // by relation.from
+}
+
+// Read is one query of [Reader.Facts].
+type Read struct {
+	From string // the view, or the family whose subquery it is
+	Rows int
+	Took time.Duration
 }
 
 // interner numbers strings densely; ids are comparable wherever the same
@@ -67,6 +77,7 @@ type factTable struct {
 // factSpec is what to fetch from one relation source.
 type factSpec struct {
 	from                     string
+	name                     string // the view, or the first family reading the subquery
 	strs, dates, flags, nums []string
 	keys                     [][]string
 }
@@ -91,7 +102,7 @@ func factSpecs() []*factSpec {
 		if s, ok := by[from]; ok {
 			return s
 		}
-		s := &factSpec{from: from}
+		s := &factSpec{from: from, name: from}
 		by[from] = s
 		out = append(out, s)
 		return s
@@ -104,6 +115,9 @@ func factSpecs() []*factSpec {
 	for _, fam := range families {
 		rel := relations[fam]
 		s := spec(rel.from)
+		if strings.HasPrefix(s.name, "(") {
+			s.name = fam
+		}
 		addOnce(&s.dates, rel.date)
 		for name, expr := range rel.cols {
 			if name != "projects" {
@@ -157,18 +171,21 @@ func isPerson(expr string) bool {
 
 // Facts reads the freshness and every relation's rows.
 func (r *Reader) Facts(ctx context.Context) (*Facts, error) {
+	start := time.Now()
 	fresh, err := r.Freshness(ctx)
 	if err != nil {
 		return nil, err
 	}
-	f := &Facts{Fresh: fresh, tables: map[string]*factTable{}}
+	f := &Facts{Fresh: fresh, tables: map[string]*factTable{}, Reads: []Read{{From: rawEvents, Rows: 1, Took: time.Since(start)}}}
 	people := newInterner()
 	for _, s := range factSpecs() {
+		start := time.Now()
 		t, err := r.loadTable(ctx, s, people)
 		if err != nil {
 			return nil, err
 		}
 		f.tables[s.from] = t
+		f.Reads = append(f.Reads, Read{From: s.name, Rows: t.n, Took: time.Since(start)})
 	}
 	return f, nil
 }
