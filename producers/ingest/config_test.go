@@ -51,7 +51,7 @@ func TestConfig(t *testing.T) {
 		{"defaults with a tokens file", []string{"--tokens-file", "t.yaml"}, ""},
 		{"no tokens file", nil, "--tokens-file (INGEST_TOKENS_FILE) is required"},
 		{"creds without url", []string{"--tokens-file", "t.yaml", "--nats-creds", "x.creds"}, "need --nats-url"},
-		{"max age below duplicate window", []string{"--tokens-file", "t.yaml", "--max-age", "1h"}, "--max-age"},
+		{"max age below duplicate window", []string{"--tokens-file", "t.yaml", "--max-age", "5m"}, "--max-age"},
 		{"zero batch", []string{"--tokens-file", "t.yaml", "--max-batch", "0"}, "--max-batch"},
 		{"bad size", []string{"--tokens-file", "t.yaml", "--max-body", "big"}, "want a number of bytes"},
 		{"replicas", []string{"--tokens-file", "t.yaml", "--stream-replicas", "7"}, "must be 1 to 5"},

@@ -39,7 +39,7 @@ type Config struct {
 	NATSPort  int    `name:"nats-port" default:"4222" env:"INGEST_NATS_PORT" help:"Embedded server only: port for NATS clients (-1 picks a free one)."`
 
 	StreamReplicas  int           `name:"stream-replicas" default:"1" env:"INGEST_STREAM_REPLICAS" help:"Replicas of the events and dead-letter streams (3 on a cluster)."`
-	DuplicateWindow time.Duration `name:"duplicate-window" default:"24h" env:"INGEST_DUPLICATE_WINDOW" help:"How long JetStream remembers an event's Nats-Msg-Id to drop a re-sent copy."`
+	DuplicateWindow time.Duration `name:"duplicate-window" default:"10m" env:"INGEST_DUPLICATE_WINDOW" help:"How long JetStream remembers an event's Nats-Msg-Id to drop a re-sent copy (costs memory per event published within it; a copy sent later is stored again but still counted once)."`
 	MaxAge          time.Duration `name:"max-age" default:"0s" env:"INGEST_MAX_AGE" help:"Drop stored events older than this; 0 keeps them for ever (the stream is the system of record)."`
 
 	PublishTimeout time.Duration `name:"publish-timeout" default:"5s" env:"INGEST_PUBLISH_TIMEOUT" help:"How long a request waits for JetStream to acknowledge its events before answering 503."`
