@@ -113,6 +113,9 @@ func factSpecs() []*factSpec {
 	}
 	sort.Strings(families)
 	for _, fam := range families {
+		if fam == "participant" {
+			continue // derived from the signup and course rows, see participants
+		}
 		rel := relations[fam]
 		s := spec(rel.from)
 		if strings.HasPrefix(s.name, "(") {
@@ -147,6 +150,7 @@ func factSpecs() []*factSpec {
 			}
 		}
 	}
+	addOnce(&spec(relations["signup"].from).flags, attendedFlag)
 	v := spec(openVacancies)
 	for _, e := range []string{"isco_major", "work_country", "sector"} {
 		addOnce(&v.strs, e)
@@ -187,6 +191,7 @@ func (r *Reader) Facts(ctx context.Context) (*Facts, error) {
 		f.tables[s.from] = t
 		f.Reads = append(f.Reads, Read{From: s.name, Rows: t.n, Took: time.Since(start)})
 	}
+	f.tables[relations["participant"].from] = participants(f.tables[relations["signup"].from], f.tables[relations["course"].from], people)
 	return f, nil
 }
 
@@ -757,4 +762,70 @@ func (f *Facts) OpenVacancies(project string, asOf time.Time) ([]OpenPositions, 
 		return a.Sector < b.Sector
 	})
 	return out, nil
+}
+
+// attendedFlag marks the signup rows of people who attended.
+const attendedFlag = "attended = 1"
+
+// participants builds the participant relation from rows already read:
+// in SQL it is the signup rows of people who attended plus every course
+// completion (relations.go), which would read the sign-ups a second time.
+func participants(signup, course *factTable, people *interner) *factTable {
+	rel := relations["participant"]
+	t := &factTable{from: rel.from, strs: map[string][]uint32{}, inters: map[string]*interner{}, dates: map[string][]int32{},
+		flags: map[string][]bool{}, nums: map[string][]float64{}, keys: map[string][]uint32{}, nkeys: map[string]int{}}
+	sigRel, courseRel := relations["signup"], relations["course"]
+	// The participant column and the signup and course columns it is
+	// made of.
+	type colFrom struct{ to, fromSignup, fromCourse string }
+	var cols []colFrom
+	for name, expr := range rel.cols {
+		if name != "projects" {
+			cols = append(cols, colFrom{expr, sigRel.cols[name], courseRel.cols[name]})
+		}
+	}
+	for _, c := range cols {
+		if isPerson(c.to) {
+			t.inters[c.to] = people
+		} else {
+			t.inters[c.to] = newInterner()
+		}
+	}
+	sets := map[string]uint32{}
+	add := func(src *factTable, i int, date string, pick func(colFrom) string) {
+		for _, c := range cols {
+			from := pick(c)
+			id := src.strs[from][i]
+			if t.inters[c.to] != people {
+				id = t.inters[c.to].id(src.inters[from].dict[id])
+			}
+			t.strs[c.to] = append(t.strs[c.to], id)
+		}
+		t.dates[rel.date] = append(t.dates[rel.date], src.dates[date][i])
+		set := src.sets[src.projects[i]]
+		k := strings.Join(set, "\x00")
+		id, ok := sets[k]
+		if !ok {
+			id = uint32(len(t.sets))
+			sets[k] = id
+			t.sets = append(t.sets, set)
+		}
+		t.projects = append(t.projects, id)
+		t.n++
+	}
+	attended := signup.flags[attendedFlag]
+	for i := range signup.n {
+		if attended[i] {
+			add(signup, i, sigRel.date, func(c colFrom) string { return c.fromSignup })
+		}
+	}
+	for i := range course.n {
+		add(course, i, courseRel.date, func(c colFrom) string { return c.fromCourse })
+	}
+	for _, m := range metrics {
+		if m.Family == "participant" {
+			t.numberUnits(units[m.Name].key)
+		}
+	}
+	return t
 }
