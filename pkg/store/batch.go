@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -10,6 +9,10 @@ import (
 
 	ce "github.com/cloudevents/sdk-go/v2/event"
 	"github.com/cloudevents/sdk-go/v2/types"
+	// The projector decodes every event's data into its typed struct;
+	// go-json does it about 4x faster than encoding/json, with the same
+	// rules (the data was validated before).
+	json "github.com/goccy/go-json"
 
 	"github.com/sundflow/sundflow/pkg/event"
 )
