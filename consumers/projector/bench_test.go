@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -43,7 +46,9 @@ import (
 //
 // make bench runs it once (-benchtime 1x); BENCH_EVENTS changes the size,
 // BENCH_PROJECTOR_ARGS adds flags to the projector (e.g. --batch-size
-// 20000), BENCH_LOG_LEVEL=debug shows where each batch's time went.
+// 20000), BENCH_LOG_LEVEL=debug shows where each batch's time went, and
+// BENCH_PROFILE_DIR=dir saves the projector's CPU profile of the first
+// 10 s of each drain and its heap profile at the peak heap there.
 func BenchmarkDrain(b *testing.B) {
 	total := 300_000
 	if s := os.Getenv("BENCH_EVENTS"); s != "" {
@@ -297,6 +302,10 @@ func drainProjector(b *testing.B, natsURL, db, consumer string, n int) drainResu
 	metricsAddr := freeAddr(b)
 	args := []string{"run", "--nats-url", natsURL, "--clickhouse-addr", shared.Addr(),
 		"--database", db, "--consumer", consumer, "--metrics-addr", metricsAddr, "--log-format", "json", "--log-level", benchLogLevel()}
+	profDir := os.Getenv("BENCH_PROFILE_DIR")
+	if profDir != "" {
+		args = append(args, "--pprof")
+	}
 	cmd := exec.Command(binary, append(args, strings.Fields(os.Getenv("BENCH_PROJECTOR_ARGS"))...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -342,6 +351,9 @@ func drainProjector(b *testing.B, natsURL, db, consumer string, n int) drainResu
 	}
 	start := time.Now()
 	chCPU0, natsCPU0 := cpuSeconds(shared.Pid()), cpuSeconds(os.Getpid())
+	if profDir != "" {
+		go saveProfile(metricsAddr, "profile?seconds=10", filepath.Join(profDir, db+".cpu.pprof"))
+	}
 
 	var res drainResult
 	deadline := time.Now().Add(20 * time.Minute)
@@ -354,6 +366,9 @@ func drainProjector(b *testing.B, natsURL, db, consumer string, n int) drainResu
 		if i%5 == 0 {
 			if h := scrapeFloat(metricsAddr, "go_memstats_heap_inuse_bytes"); uint64(h) > res.peakHeap {
 				res.peakHeap = uint64(h)
+				if profDir != "" {
+					saveProfile(metricsAddr, "heap", filepath.Join(profDir, db+".heap.pprof"))
+				}
 			}
 		}
 		c, err := js.Consumer(ctx, bus.EventsStream, consumer)
@@ -420,6 +435,23 @@ func procStatus(pid int, field string) uint64 {
 		}
 	}
 	return 0
+}
+
+// saveProfile writes the projector's pprof profile name to path.
+func saveProfile(addr, name, path string) {
+	resp, err := http.Get("http://" + addr + "/debug/pprof/" + name)
+	if err != nil {
+		fmt.Println("  profile:", err)
+		return
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = os.WriteFile(path, b, 0o644)
+	}
+	if err != nil {
+		fmt.Println("  profile:", err)
+	}
 }
 
 func scrapeFloat(addr, name string) float64 {

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sundflow/sundflow/pkg/attest"
 	"github.com/sundflow/sundflow/pkg/bus"
 	"github.com/sundflow/sundflow/pkg/chserver"
 	"github.com/sundflow/sundflow/pkg/store"
@@ -28,6 +29,8 @@ type Config struct {
 	NATSNkey  string `name:"nats-nkey" env:"NATS_NKEY_SEED_FILE" type:"path" help:"File holding a NATS user nkey seed."`
 	Stream    string `name:"stream" default:"SUNDFLOW_EVENTS" env:"PROJECTOR_STREAM" help:"JetStream stream of accepted events (the gateway creates it)."`
 
+	AttestKeyFile string `name:"attest-key-file" env:"SUNDFLOW_ATTEST_KEY_FILE" type:"path" help:"File with the key the gateway attests the events it validated with (the gateway's --attest-key-file): those are stored without being checked again. Events without a valid attestation are always checked in full. Empty: check every event."`
+
 	ClickHouseAddr     string `name:"clickhouse-addr" default:"127.0.0.1:9000" env:"CLICKHOUSE_ADDR" help:"ClickHouse native protocol address (host:port)."`
 	ClickHouseUser     string `name:"clickhouse-user" default:"default" env:"CLICKHOUSE_USER" help:"ClickHouse user; it needs to create tables and insert."`
 	ClickHousePassword string `name:"clickhouse-password" env:"CLICKHOUSE_PASSWORD" help:"ClickHouse password (prefer the environment variable)."`
@@ -36,6 +39,18 @@ type Config struct {
 
 	LogFormat string `name:"log-format" default:"json" enum:"json,text" env:"PROJECTOR_LOG_FORMAT" help:"Log format: json or text."`
 	LogLevel  string `name:"log-level" default:"info" enum:"debug,info,warn,error" env:"PROJECTOR_LOG_LEVEL" help:"Log level."`
+}
+
+// attestKey loads --attest-key-file; off when none is given.
+func (c *Config) attestKey() (attest.Key, error) {
+	if c.AttestKeyFile == "" {
+		return attest.Key{}, nil
+	}
+	k, err := attest.LoadKey(c.AttestKeyFile)
+	if err != nil {
+		return attest.Key{}, fmt.Errorf("--attest-key-file: %w", err)
+	}
+	return k, nil
 }
 
 // Validate reports a configuration that cannot work; kong calls it.
@@ -50,6 +65,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--clickhouse-addr %q: want host:port: %w", c.ClickHouseAddr, err))
 	} else if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
 		errs = append(errs, fmt.Errorf("--clickhouse-addr %q: port must be 1-65535", c.ClickHouseAddr))
+	}
+	if _, err := c.attestKey(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.NATSURL == "" {
 		errs = append(errs, errors.New("--nats-url: required"))

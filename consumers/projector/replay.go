@@ -30,9 +30,13 @@ func (c *replayCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	key, err := c.attestKey()
+	if err != nil {
+		return err
+	}
 	o := projection.ReplayOptions{
 		Stream: c.Stream, Database: c.Database, BatchSize: c.BatchSize, KeepOld: c.KeepOld,
-		JetStream: d.js, Conn: d.ch, Validator: v, Logger: log,
+		JetStream: d.js, Conn: d.ch, Validator: v, Attest: key, Logger: log,
 	}
 	if !c.NoBar {
 		o.Progress = os.Stderr

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +33,8 @@ type runCmd struct {
 	MaxAckPending int           `name:"max-ack-pending" default:"20000" env:"PROJECTOR_MAX_ACK_PENDING" help:"Most unacknowledged messages across all projectors of the consumer; at least --batch-size."`
 	RetryMax      time.Duration `name:"retry-max" default:"30s" env:"PROJECTOR_RETRY_MAX" help:"Longest pause between attempts while ClickHouse or NATS fail."`
 	MetricsAddr   string        `name:"metrics-addr" default:"127.0.0.1:9464" env:"PROJECTOR_METRICS_ADDR" help:"Address serving /metrics (Prometheus) and /healthz; empty turns it off."`
+
+	PProf bool `name:"pprof" env:"PROJECTOR_PPROF" help:"Also serve Go's profiles under /debug/pprof/ on --metrics-addr (CPU and heap profiles of a slow or large drain)."`
 
 	PauseAfterInsert time.Duration `name:"pause-after-insert" hidden:"" env:"PROJECTOR_PAUSE_AFTER_INSERT" help:"Fault tests only: wait this long between a batch's insert and its acknowledgement."`
 }
@@ -82,12 +85,20 @@ func run(ctx context.Context, c *runCmd, log *slog.Logger, reg *prometheus.Regis
 	if err != nil {
 		return err
 	}
+	key, err := c.attestKey()
+	if err != nil {
+		return err
+	}
+	if !key.On() {
+		log.Info("no --attest-key-file: every event is checked in full")
+	}
 	p, err := projection.New(projection.Options{
 		Config:    c.projectorConfig(),
 		Conn:      d.nc,
 		JetStream: d.js,
 		Writer:    store.NewWriter(d.ch, c.Database),
 		Validator: v,
+		Attest:    key,
 		Metrics:   projection.NewMetrics(reg),
 		Logger:    log,
 	})
@@ -101,7 +112,7 @@ func run(ctx context.Context, c *runCmd, log *slog.Logger, reg *prometheus.Regis
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", c.MetricsAddr, err)
 		}
-		srv := &http.Server{Handler: handler(reg, p), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: handler(reg, p, c.PProf), ReadHeaderTimeout: 10 * time.Second}
 		log.Info("metrics and health served", "addr", ln.Addr().String())
 		g.Go(func() error {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -131,11 +142,16 @@ func run(ctx context.Context, c *runCmd, log *slog.Logger, reg *prometheus.Regis
 	return nil
 }
 
-// handler serves /metrics and /healthz: 200 with the projector's status
+// handler serves /metrics, /healthz and, when asked, /debug/pprof/: 200 with the projector's status
 // while it can reach NATS (ClickHouse failing is reported, not fatal:
 // restarting would not help, the projector waits), else 503.
-func handler(reg *prometheus.Registry, p *projection.Projector) http.Handler {
+func handler(reg *prometheus.Registry, p *projection.Projector, withPProf bool) http.Handler {
 	mux := http.NewServeMux()
+	if withPProf {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		st := p.Status()

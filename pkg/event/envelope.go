@@ -149,15 +149,21 @@ func attrPath(name string) string {
 	return "$" + pathSegment(name)
 }
 
-// decodeStructured reads one event in the CloudEvents JSON format.
-func decodeStructured(b []byte) *rawEvent {
+// decodeStructured reads one event in the CloudEvents JSON format,
+// with its data as a tree for the checks.
+func decodeStructured(b []byte) *rawEvent { return decodeStructuredTree(b, true) }
+
+// decodeStructuredTree reads one event in the CloudEvents JSON format;
+// tree false leaves the data undecoded (r.hasTree false), for an event
+// that will not be checked.
+func decodeStructuredTree(b []byte, tree bool) *rawEvent {
 	r := &rawEvent{}
 	if !utf8.Valid(b) {
 		r.add("$", "json", "the event is not valid UTF-8 text; JSON must be encoded as UTF-8")
 		r.fatal = true
 		return r
 	}
-	scanned, fast := scanEvent(b)
+	scanned, fast := scanEvent(b, tree)
 	if scanned.members != nil {
 		defer releaseMembers(scanned.members)
 	}
@@ -195,7 +201,7 @@ func decodeStructured(b []byte) *rawEvent {
 			} else {
 				r.data = compactJSON(m.value)
 			}
-			r.tree, r.hasTree = scanned.data, fast
+			r.tree, r.hasTree = scanned.data, fast && tree
 			continue
 		case "data_base64":
 			var s string

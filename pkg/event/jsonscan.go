@@ -644,10 +644,11 @@ func (s *jsonScanner) returnStack() {
 }
 
 // scanEvent splits an event's JSON text (known to be UTF-8) into its
-// top-level members, decoding the first data member into a tree. ok is
-// false when the text is not a JSON object alone, or not plainly so;
-// the caller then takes the encoding/json path for its error message.
-func scanEvent(b []byte) (ev scannedEvent, ok bool) {
+// top-level members, decoding the first data member into a tree when
+// tree is true (else only checking it is JSON). ok is false when the
+// text is not a JSON object alone, or not plainly so; the caller then
+// takes the encoding/json path for its error message.
+func scanEvent(b []byte, tree bool) (ev scannedEvent, ok bool) {
 	s := jsonScanner{b: b, text: string(b)}
 	s.takeStack()
 	defer s.returnStack()
@@ -689,9 +690,9 @@ func scanEvent(b []byte) (ev scannedEvent, ok bool) {
 			isData := name == "data" && !seenData
 			seenData = seenData || name == "data"
 			s.spaced = false
-			var tree node
-			if isData || (vstart < len(b) && b[vstart] == '"') {
-				tree, ok = s.value()
+			var val node
+			if (isData && tree) || (!isData && vstart < len(b) && b[vstart] == '"') {
+				val, ok = s.value()
 			} else {
 				ok = s.skip()
 			}
@@ -700,9 +701,9 @@ func scanEvent(b []byte) (ev scannedEvent, ok bool) {
 			}
 			m := scannedMember{member: member{name: name, value: b[vstart:s.i]}}
 			if isData {
-				ev.data, ev.dataCompact = tree, !s.spaced
-			} else if tree.kind == nodeString {
-				m.str, m.isStr = tree.str, true
+				ev.data, ev.dataCompact = val, !s.spaced
+			} else if val.kind == nodeString {
+				m.str, m.isStr = val.str, true
 			}
 			ev.members = append(ev.members, m)
 			s.skipSpace()

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sundflow/sundflow/pkg/attest"
 	"github.com/sundflow/sundflow/pkg/event"
 	"github.com/sundflow/sundflow/pkg/store"
 )
@@ -23,6 +24,9 @@ type decoded struct {
 	meta            store.Meta
 	// deliveries is the message's delivery count (1 the first time).
 	deliveries uint64
+	// attested: the gateway's attestation verified, so the event was
+	// decoded without the full check.
+	attested bool
 	// kind and reason are set when the message is poison.
 	kind, reason string
 }
@@ -38,8 +42,19 @@ func isBinary(h nats.Header) bool {
 	return false
 }
 
+// checker decodes messages: fully checked by the validator unless the
+// gateway's attestation under key verifies (see pkg/attest).
+type checker struct {
+	v   *event.Validator
+	key attest.Key
+	// maxDeliver, when positive, marks a message delivered more often
+	// as poison.
+	maxDeliver int
+}
+
 // decodeMsg decodes and validates one message.
-func decodeMsg(v *event.Validator, m jetstream.Msg, maxDeliver int) decoded {
+func (c checker) decodeMsg(m jetstream.Msg) decoded {
+	v, maxDeliver := c.v, c.maxDeliver
 	var d decoded
 	md, err := m.Metadata()
 	if err != nil {
@@ -63,7 +78,12 @@ func decodeMsg(v *event.Validator, m jetstream.Msg, maxDeliver int) decoded {
 			d.kind, d.reason = KindInvalid, invalidReason(err)
 		}
 	} else {
-		d.ev, err = v.ParseStructured(m.Data())
+		if c.key.On() && c.key.Verify(m.Subject(), h.Get(jetstream.MsgIDHeader), m.Data(), h.Get(attest.Header)) {
+			d.attested = true
+			d.ev, err = v.ParseAttested(m.Data())
+		} else {
+			d.ev, err = v.ParseStructured(m.Data())
+		}
 		if err != nil {
 			d.kind, d.reason = KindInvalid, invalidReason(err)
 		}
@@ -92,7 +112,7 @@ func invalidReason(err error) string {
 // on its own goroutine: validation (JSON Schema, reference codes) and
 // mapping are the projector's main CPU cost. A message whose event cannot
 // be stored is marked unstorable; every other valid one is in a batch.
-func decodeAll(v *event.Validator, msgs []jetstream.Msg, maxDeliver int, bs []*store.Batch) []decoded {
+func (c checker) decodeAll(msgs []jetstream.Msg, bs []*store.Batch) []decoded {
 	out := make([]decoded, len(msgs))
 	workers := max(1, min(len(bs), len(msgs)/64+1))
 	var wg sync.WaitGroup
@@ -103,7 +123,7 @@ func decodeAll(v *event.Validator, msgs []jetstream.Msg, maxDeliver int, bs []*s
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
 				d := &out[i]
-				*d = decodeMsg(v, msgs[i], maxDeliver)
+				*d = c.decodeMsg(msgs[i])
 				if d.kind != "" {
 					continue
 				}

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/sundflow/sundflow/pkg/attest"
 	"github.com/sundflow/sundflow/pkg/bus"
 	"github.com/sundflow/sundflow/pkg/chserver"
 	"github.com/sundflow/sundflow/pkg/chserver/chservertest"
@@ -39,6 +40,8 @@ type env struct {
 	srv *chserver.Server
 	ch  driver.Conn
 	db  string
+	// attest is the key the projectors started by startProjector hold.
+	attest attest.Key
 }
 
 func newEnv(t *testing.T, srv *chserver.Server) *env {
@@ -83,8 +86,9 @@ func (e *env) open() driver.Conn {
 
 // publishOpts say how to publish events.
 type publishOpts struct {
-	binary bool   // binary content mode (ce- headers) instead of structured
-	msgID  string // prefix for Nats-Msg-Id; "" uses event.MessageID
+	binary bool       // binary content mode (ce- headers) instead of structured
+	msgID  string     // prefix for Nats-Msg-Id; "" uses event.MessageID
+	attest attest.Key // when on, attest each message as the gateway does
 }
 
 // publish stores events in the events stream and waits for every ack.
@@ -113,6 +117,9 @@ func (e *env) publish(events []ce.Event, o publishOpts) {
 		id := event.MessageID(ev.Source(), ev.ID())
 		if o.msgID != "" {
 			id = o.msgID + id
+		}
+		if o.attest.On() {
+			m.Header.Set(attest.Header, o.attest.Sign(m.Subject, id, m.Data))
 		}
 		f, err := e.js.PublishMsgAsync(m, jetstream.WithMsgID(id))
 		if err != nil {
@@ -176,7 +183,7 @@ func (e *env) startProjector(cfg projection.Config) *running {
 	reg := prometheus.NewRegistry()
 	p, err := projection.New(projection.Options{
 		Config: cfg, Conn: e.nc, JetStream: e.js,
-		Writer: store.NewWriter(e.open(), e.db), Validator: v,
+		Writer: store.NewWriter(e.open(), e.db), Validator: v, Attest: e.attest,
 		Metrics: projection.NewMetrics(reg),
 		Logger:  slog.New(slog.NewTextHandler(testWriter{e.t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})

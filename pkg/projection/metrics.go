@@ -22,6 +22,7 @@ const (
 // Metrics are the projector's Prometheus metrics.
 type Metrics struct {
 	projected      *prometheus.CounterVec
+	checked        *prometheus.CounterVec
 	batchEvents    prometheus.Histogram
 	insertSeconds  prometheus.Histogram
 	insertFailures prometheus.Counter
@@ -43,6 +44,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: ns, Subsystem: sub, Name: "events_projected_total",
 			Help: "Events inserted into ClickHouse and acknowledged, by CloudEvents type (a redelivered event counts again).",
 		}, []string{"type"}),
+		checked: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "events_decoded_total",
+			Help: "Messages decoded, by check: attested (the gateway's attestation verified; decoded without re-checking) or full (schema, codes, rules and privacy checked).",
+		}, []string{"check"}),
 		batchEvents: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: ns, Subsystem: sub, Name: "batch_events",
 			Help:    "Events per inserted batch.",
@@ -90,10 +95,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Events read by replay into fresh tables.",
 		}),
 	}
-	reg.MustRegister(m.projected, m.batchEvents, m.insertSeconds, m.insertFailures, m.pending, m.ackPending,
+	reg.MustRegister(m.projected, m.checked, m.batchEvents, m.insertSeconds, m.insertFailures, m.pending, m.ackPending,
 		m.redelivered, m.redeliveries, m.deadLetters, m.lastInsert, m.clickhouseUp, m.replayedEvents)
 	for _, t := range event.Types {
 		m.projected.WithLabelValues(string(t))
+	}
+	for _, c := range []string{"attested", "full"} {
+		m.checked.WithLabelValues(c)
 	}
 	for _, k := range []string{KindInvalid, KindUnstorable, KindMaxDeliver} {
 		m.deadLetters.WithLabelValues(k)

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sundflow/sundflow/pkg/attest"
 	"github.com/sundflow/sundflow/pkg/bus"
 	"github.com/sundflow/sundflow/pkg/event"
 	"github.com/sundflow/sundflow/pkg/store"
@@ -161,8 +162,12 @@ type Options struct {
 	JetStream jetstream.JetStream
 	Writer    *store.Writer
 	Validator *event.Validator
-	Metrics   *Metrics
-	Logger    *slog.Logger
+	// Attest, when set, is the gateway's attestation key: events it
+	// verifies are decoded without the full check (see pkg/attest); every
+	// other event is checked in full.
+	Attest  attest.Key
+	Metrics *Metrics
+	Logger  *slog.Logger
 }
 
 // Projector consumes the events stream into ClickHouse.
@@ -171,7 +176,7 @@ type Projector struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 	w   *store.Writer
-	v   *event.Validator
+	c   checker
 	m   *Metrics
 	log *slog.Logger
 
@@ -207,7 +212,8 @@ func New(o Options) (*Projector, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.Config.setDefaults()
-	return &Projector{cfg: o.Config, nc: o.Conn, js: o.JetStream, w: o.Writer, v: o.Validator, m: o.Metrics, log: o.Logger,
+	return &Projector{cfg: o.Config, nc: o.Conn, js: o.JetStream, w: o.Writer, m: o.Metrics, log: o.Logger,
+		c:    checker{v: o.Validator, key: o.Attest, maxDeliver: o.Config.MaxDeliver},
 		free: make(chan *store.Batch, 4*o.Config.Workers)}, nil
 }
 
@@ -375,7 +381,7 @@ func (p *Projector) decodeLoop(in <-chan fetched, out chan<- fetched) {
 	for f := range in {
 		t0 := time.Now()
 		f.batches = p.batches()
-		f.results = decodeAll(p.v, f.msgs, p.cfg.MaxDeliver, f.batches)
+		f.results = p.c.decodeAll(f.msgs, f.batches)
 		f.took += time.Since(t0)
 		keepInProgress(&f, p.cfg.AckWait)
 		p.handOver(&f, out)
@@ -403,10 +409,14 @@ func (p *Projector) handOver(f *fetched, out chan<- fetched) {
 // the rest inserted, then acknowledged.
 func (p *Projector) process(ctx context.Context, f fetched) {
 	good := make([]jetstream.Msg, 0, len(f.msgs))
+	attested := 0
 	for i, m := range f.msgs {
 		r := &f.results[i]
 		if r.deliveries > 1 {
 			p.m.redeliveries.Inc()
+		}
+		if r.attested {
+			attested++
 		}
 		if r.kind != "" {
 			p.deadLetter(ctx, m, r)
@@ -414,6 +424,8 @@ func (p *Projector) process(ctx context.Context, f fetched) {
 		}
 		good = append(good, m)
 	}
+	p.m.checked.WithLabelValues("attested").Add(float64(attested))
+	p.m.checked.WithLabelValues("full").Add(float64(len(f.msgs) - attested))
 	if len(good) == 0 {
 		return
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/sundflow/sundflow/pkg/attest"
 	"github.com/sundflow/sundflow/pkg/bus"
 	"github.com/sundflow/sundflow/pkg/event"
 	"github.com/sundflow/sundflow/pkg/store"
@@ -41,6 +42,9 @@ type ReplayOptions struct {
 	JetStream jetstream.JetStream
 	Conn      driver.Conn
 	Validator *event.Validator
+	// Attest, when set, is the gateway's attestation key: events it
+	// verifies are decoded without the full check (see pkg/attest).
+	Attest attest.Key
 	// Metrics may be nil.
 	Metrics *Metrics
 	Logger  *slog.Logger
@@ -213,7 +217,7 @@ func replayRead(ctx context.Context, o ReplayOptions, fresh string, total uint64
 			continue
 		}
 		stored := 0
-		for _, r := range decodeAll(o.Validator, msgs, 0, batches) {
+		for _, r := range (checker{v: o.Validator, key: o.Attest}).decodeAll(msgs, batches) {
 			res.Read++
 			switch r.kind {
 			case KindInvalid:
