@@ -8,6 +8,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/sundflow/sundflow/pkg/attest"
 )
 
 // Message is one event ready to be stored: its subject, its Nats-Msg-Id
@@ -20,6 +22,9 @@ type Message struct {
 	// application/cloudevents+json for a structured CloudEvent.
 	ContentType string
 	Data        []byte
+	// Attestation, when not empty, goes in the attest.Header header: the
+	// gateway's proof that it validated Data (see pkg/attest).
+	Attestation string
 }
 
 // Ack is JetStream's answer for one stored message.
@@ -117,6 +122,9 @@ func (p *Publisher) publishAsync(m *Message, deadline time.Time) (jetstream.PubA
 	nm := &nats.Msg{Subject: m.Subject, Data: m.Data, Header: nats.Header{}}
 	if m.ContentType != "" {
 		nm.Header.Set("content-type", m.ContentType)
+	}
+	if m.Attestation != "" {
+		nm.Header.Set(attest.Header, m.Attestation)
 	}
 	f, err := p.js.PublishMsgAsync(nm,
 		jetstream.WithMsgID(m.MsgID),

@@ -24,6 +24,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sundflow/sundflow/pkg/attest"
 	"github.com/sundflow/sundflow/pkg/auth"
 	"github.com/sundflow/sundflow/pkg/bus"
 	"github.com/sundflow/sundflow/pkg/event"
@@ -74,6 +75,7 @@ type env struct {
 type envOptions struct {
 	limits         gateway.Limits
 	publishTimeout time.Duration
+	attest         attest.Key
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -121,6 +123,7 @@ func (e *env) serve(t *testing.T, o envOptions) {
 		Publisher:  bus.NewPublisher(nc, js, bus.EventsStream, o.publishTimeout),
 		Ready:      func(ctx context.Context) error { return bus.CheckReady(ctx, nc, js) },
 		Limits:     o.limits,
+		Attest:     o.attest,
 		RetryAfter: 3 * time.Second,
 		Registerer: e.reg,
 		Gatherer:   e.reg,

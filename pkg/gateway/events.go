@@ -112,11 +112,13 @@ func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		it.msg = len(msgs)
+		subject, msgID := event.Type(it.typ).Subject(), event.MessageID(it.source, it.ev.ID())
 		msgs = append(msgs, bus.Message{
-			Subject:     event.Type(it.typ).Subject(),
-			MsgID:       event.MessageID(it.source, it.ev.ID()),
+			Subject:     subject,
+			MsgID:       msgID,
 			ContentType: StructuredContentType,
 			Data:        it.data,
+			Attestation: g.attest.Sign(subject, msgID, it.data),
 		})
 	}
 

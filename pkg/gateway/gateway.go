@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sundflow/sundflow/pkg/attest"
 	"github.com/sundflow/sundflow/pkg/auth"
 	"github.com/sundflow/sundflow/pkg/bus"
 	"github.com/sundflow/sundflow/pkg/event"
@@ -65,6 +66,10 @@ type Options struct {
 	// Ready backs /readyz, e.g. a closure over [bus.CheckReady].
 	Ready  func(ctx context.Context) error
 	Limits Limits
+	// Attest, when set, attests every event stored as validated, so the
+	// projector holding the same key does not check it again (see
+	// pkg/attest). Off: no attestation is added.
+	Attest attest.Key
 	// RetryAfter is sent with 503 answers. Default 5s.
 	RetryAfter time.Duration
 	Logger     *slog.Logger
@@ -81,6 +86,7 @@ type Gateway struct {
 	pub        *bus.Publisher
 	ready      func(ctx context.Context) error
 	limits     Limits
+	attest     attest.Key
 	retryAfter string
 	log        *slog.Logger
 	m          *metrics
@@ -119,6 +125,7 @@ func New(o Options) (*Gateway, error) {
 		pub:        o.Publisher,
 		ready:      o.Ready,
 		limits:     o.Limits,
+		attest:     o.Attest,
 		retryAfter: strconv.Itoa(int((o.RetryAfter + time.Second - 1) / time.Second)),
 		log:        o.Logger,
 		m:          m,

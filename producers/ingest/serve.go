@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sundflow/sundflow/pkg/attest"
 	"github.com/sundflow/sundflow/pkg/auth"
 	"github.com/sundflow/sundflow/pkg/bus"
 	"github.com/sundflow/sundflow/pkg/event"
@@ -30,6 +31,8 @@ type Config struct {
 	Listen     string        `default:"127.0.0.1:8080" env:"INGEST_LISTEN" help:"Address to serve HTTP on (host:port; :8080 for every interface)."`
 	TokensFile string        `name:"tokens-file" env:"INGEST_TOKENS_FILE" type:"path" help:"YAML file of source-system tokens (SHA-256 hashes with allowed source prefixes and types); re-read on SIGHUP and when it changes. Required; deploy/ingest/tokens.dev.yaml is for local runs."`
 	TokensPoll time.Duration `name:"tokens-poll" default:"5s" env:"INGEST_TOKENS_POLL" help:"How often to check the tokens file for changes."`
+
+	AttestKeyFile string `name:"attest-key-file" env:"SUNDFLOW_ATTEST_KEY_FILE" type:"path" help:"File with a secret key (64+ hex digits, e.g. openssl rand -hex 32) to attest every stored event as validated; a projector with the same key (its --attest-key-file) then stores it without checking it again. Empty: no attestation, the projector checks every event."`
 
 	NATSURL   string `name:"nats-url" env:"NATS_URL" help:"NATS server(s) to connect to, e.g. nats://user:pass@host:4222. Empty: start an embedded nats-server with JetStream."`
 	NATSCreds string `name:"nats-creds" env:"NATS_CREDS" type:"path" help:"NATS credentials file (JWT and seed) for --nats-url."`
@@ -112,6 +115,12 @@ func newLogger(format, level string) *slog.Logger {
 // for any acknowledgement still outstanding, close NATS, stop the
 // embedded server.
 func run(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry) (err error) {
+	var attestKey attest.Key
+	if cfg.AttestKeyFile != "" {
+		if attestKey, err = attest.LoadKey(cfg.AttestKeyFile); err != nil {
+			return fmt.Errorf("--attest-key-file: %w", err)
+		}
+	}
 	keys, err := auth.Load(cfg.TokensFile, log, reg)
 	if err != nil {
 		return fmt.Errorf("load tokens: %w", err)
@@ -164,6 +173,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			MaxBatchEvents: cfg.MaxBatch,
 			MaxEventBytes:  int(cfg.MaxEventBytes),
 		},
+		Attest:     attestKey,
 		RetryAfter: cfg.RetryAfter,
 		Logger:     log,
 		Registerer: reg,
