@@ -122,6 +122,7 @@ func readKustomization(t *testing.T, dir string) kustomization {
 var operatorSecrets = map[string][]string{
 	"sundflow-nats-route": {"password"},
 	"sundflow-nats-keys":  {"ingest.nk", "projector.nk", "dashboard.nk"},
+	"sundflow-attest":     {"attest.key"},
 }
 
 func TestKubernetes(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sundflow/sundflow/pkg/attest"
 	"github.com/sundflow/sundflow/pkg/auth"
 	"github.com/sundflow/sundflow/pkg/chserver"
 )
@@ -136,6 +137,10 @@ type Local struct {
 	Token string
 	// TokensFile is that file.
 	TokensFile string
+	// AttestKeyFile holds the key the gateway attests validated events
+	// with and the projector trusts (var/run/attest.key, made once and
+	// kept).
+	AttestKeyFile string
 
 	logs []*os.File
 }
@@ -166,6 +171,10 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (l *Local, err error) {
 	log := cfg.Logger
 
 	if l.Token, l.TokensFile, err = devToken(filepath.Join(cfg.VarDir, "run")); err != nil {
+		return l, err
+	}
+	l.AttestKeyFile = filepath.Join(cfg.VarDir, "run", "attest.key")
+	if _, err := attest.EnsureKeyFile(l.AttestKeyFile); err != nil {
 		return l, err
 	}
 
@@ -233,6 +242,7 @@ func (l *Local) gatewayArgs() []string {
 	return append([]string{
 		"--listen", c.GatewayListen,
 		"--tokens-file", l.TokensFile,
+		"--attest-key-file", l.AttestKeyFile,
 		"--nats-store", filepath.Join(c.VarDir, "nats"),
 		"--nats-host", "127.0.0.1",
 		"--nats-port", strconv.Itoa(c.NATSPort),
@@ -246,6 +256,7 @@ func (l *Local) projectorArgs() []string {
 		"--nats-url", l.NATSURL(),
 		"--clickhouse-addr", l.ClickHouse.Addr(),
 		"--database", c.ClickHouseDB,
+		"--attest-key-file", l.AttestKeyFile,
 		"--metrics-addr", c.ProjectorMetrics,
 		"--log-format", "text",
 	}, c.ExtraArgs["projector"]...)
