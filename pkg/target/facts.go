@@ -162,8 +162,8 @@ func factSpecs() []*factSpec {
 	return out
 }
 
-// personExprs are the columns holding a pseudonym, numbered by one
-// interner.
+// isPerson reports whether expr is a column holding a pseudonym; they are
+// all numbered by one interner.
 func isPerson(expr string) bool {
 	for _, rel := range relations {
 		if rel.cols[personCol] == expr {
