@@ -130,16 +130,27 @@ func (w *Writer) insert(ctx context.Context, bs []*Batch, i int) error {
 	if err != nil {
 		return fmt.Errorf("prepare insert of %d rows into %s.%s: %w", rows, w.db, t.name, err)
 	}
-	for j, c := range t.cols {
-		for _, b := range bs {
-			if b.tables[i].rows == 0 {
-				continue
+	// Each Batch goes as a block of its own, sent as soon as it is
+	// encoded, so the client holds one block at a time however many
+	// batches one insert takes; the server makes them one part.
+	sent := 0
+	for _, b := range bs {
+		if b.tables[i].rows == 0 {
+			continue
+		}
+		if sent > 0 {
+			if err := batch.Flush(); err != nil {
+				_ = batch.Abort()
+				return fmt.Errorf("send a block of %s.%s: %w", w.db, t.name, err)
 			}
+		}
+		for j, c := range t.cols {
 			if err := batch.Column(j).Append(b.tables[i].cols[j].values()); err != nil {
 				_ = batch.Abort()
 				return fmt.Errorf("append column %s of %s.%s: %w", c.name(), w.db, t.name, err)
 			}
 		}
+		sent++
 	}
 	if err := batch.Send(); err != nil {
 		return fmt.Errorf("insert %d rows into %s.%s: %w", rows, w.db, t.name, err)
