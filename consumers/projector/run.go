@@ -30,7 +30,8 @@ type runCmd struct {
 	BatchWait     time.Duration `name:"batch-wait" default:"1s" env:"PROJECTOR_BATCH_WAIT" help:"Longest wait to fill a batch before inserting what there is."`
 	AckWait       time.Duration `name:"ack-wait" default:"1m" env:"PROJECTOR_ACK_WAIT" help:"How long JetStream waits for an acknowledgement before redelivering."`
 	MaxDeliver    int           `name:"max-deliver" default:"10" env:"PROJECTOR_MAX_DELIVER" help:"Dead-letter a message delivered more often than this without being acknowledged (waiting for ClickHouse does not count)."`
-	MaxAckPending int           `name:"max-ack-pending" default:"20000" env:"PROJECTOR_MAX_ACK_PENDING" help:"Most unacknowledged messages across all projectors of the consumer; at least --batch-size."`
+	InsertMax     int           `name:"insert-max-events" default:"25000" env:"PROJECTOR_INSERT_MAX_EVENTS" help:"Most events in one ClickHouse insert: batches fetched while an insert runs go together in the next (ClickHouse pays a large cost per insert). Bounds the projector's memory with --batch-size."`
+	MaxAckPending int           `name:"max-ack-pending" default:"100000" env:"PROJECTOR_MAX_ACK_PENDING" help:"Most unacknowledged messages across all projectors of the consumer; at least --batch-size, and --insert-max-events plus two batches to keep inserts full."`
 	RetryMax      time.Duration `name:"retry-max" default:"30s" env:"PROJECTOR_RETRY_MAX" help:"Longest pause between attempts while ClickHouse or NATS fail."`
 	MetricsAddr   string        `name:"metrics-addr" default:"127.0.0.1:9464" env:"PROJECTOR_METRICS_ADDR" help:"Address serving /metrics (Prometheus) and /healthz; empty turns it off."`
 
@@ -45,6 +46,7 @@ func (c *runCmd) projectorConfig() projection.Config {
 		Consumer:         c.Consumer,
 		BatchSize:        c.BatchSize,
 		BatchWait:        c.BatchWait,
+		InsertMaxEvents:  c.InsertMax,
 		AckWait:          c.AckWait,
 		MaxDeliver:       c.MaxDeliver,
 		MaxAckPending:    c.MaxAckPending,

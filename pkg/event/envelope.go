@@ -196,9 +196,13 @@ func decodeStructuredTree(b []byte, tree bool) *rawEvent {
 		switch m.name {
 		case "data":
 			r.form = dataJSON
-			if fast && scanned.dataCompact {
+			switch {
+			case fast && scanned.dataCompact && !tree:
+				// ParseAttested: the data shares b's memory.
+				r.data = m.value[:len(m.value):len(m.value)]
+			case fast && scanned.dataCompact:
 				r.data = append([]byte(nil), m.value...)
-			} else {
+			default:
 				r.data = compactJSON(m.value)
 			}
 			r.tree, r.hasTree = scanned.data, fast && tree

@@ -50,8 +50,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"check"}),
 		batchEvents: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: ns, Subsystem: sub, Name: "batch_events",
-			Help:    "Events per inserted batch.",
-			Buckets: []float64{1, 10, 50, 100, 500, 1000, 2000, 5000, 10000, 20000},
+			Help:    "Events per insert (batches fetched while an insert runs go together in the next).",
+			Buckets: []float64{1, 10, 50, 100, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000},
 		}),
 		insertSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: ns, Subsystem: sub, Name: "insert_duration_seconds",

@@ -33,6 +33,14 @@ type Config struct {
 	// BatchMaxBytes bounds the bytes of one fetched batch, which bounds
 	// the projector's memory whatever the backlog. Default 32 MiB.
 	BatchMaxBytes int
+	// InsertMaxEvents bounds the events of one ClickHouse insert. While
+	// fetches come back full (a backlog), their batches are held and
+	// inserted together (as blocks of one INSERT) up to this many, or
+	// after BatchWait: ClickHouse pays a large fixed cost per insert, so
+	// a backlog drains in few big inserts, while a batch that is not
+	// full (the projector caught up) is inserted at once. At least
+	// BatchSize. Default 25000.
+	InsertMaxEvents int
 	// AckWait is how long JetStream waits for an acknowledgement before it
 	// redelivers (to this or another projector). Default 1m.
 	AckWait time.Duration
@@ -43,7 +51,9 @@ type Config struct {
 	// it. Default 10.
 	MaxDeliver int
 	// MaxAckPending bounds the unacknowledged messages of the consumer
-	// across all projectors; at least BatchSize. Default 20000.
+	// across all projectors; at least BatchSize. Default the larger of
+	// 100000 and InsertMaxEvents+2*BatchSize, so one projector can keep
+	// an insert full.
 	MaxAckPending int
 	// RetryMin and RetryMax bound the backoff between attempts to insert
 	// a batch while ClickHouse fails, or to fetch while NATS fails.
@@ -85,8 +95,13 @@ func (c *Config) setDefaults() {
 	if c.MaxDeliver == 0 {
 		c.MaxDeliver = 10
 	}
+	if c.InsertMaxEvents == 0 {
+		c.InsertMaxEvents = max(25000, c.BatchSize)
+	}
 	if c.MaxAckPending == 0 {
-		c.MaxAckPending = max(20000, c.BatchSize)
+		// The events waiting for an insert, the one fetched meanwhile and
+		// the one being decoded.
+		c.MaxAckPending = max(100_000, c.InsertMaxEvents+2*c.BatchSize)
 	}
 	if c.RetryMin == 0 {
 		c.RetryMin = 500 * time.Millisecond
@@ -126,6 +141,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxAckPending < c.BatchSize {
 		bad("max ack pending %d: must be at least the batch size %d", c.MaxAckPending, c.BatchSize)
+	}
+	if c.InsertMaxEvents < c.BatchSize || c.InsertMaxEvents > 1_000_000 {
+		bad("insert max events %d: must be from the batch size %d to 1000000", c.InsertMaxEvents, c.BatchSize)
 	}
 	if c.RetryMin <= 0 || c.RetryMax < c.RetryMin {
 		bad("retry backoff %s to %s: must be positive and min <= max", c.RetryMin, c.RetryMax)
@@ -214,7 +232,7 @@ func New(o Options) (*Projector, error) {
 	o.Config.setDefaults()
 	return &Projector{cfg: o.Config, nc: o.Conn, js: o.JetStream, w: o.Writer, m: o.Metrics, log: o.Logger,
 		c:    checker{v: o.Validator, key: o.Attest, maxDeliver: o.Config.MaxDeliver},
-		free: make(chan *store.Batch, 4*o.Config.Workers)}, nil
+		free: make(chan *store.Batch, (o.Config.InsertMaxEvents/o.Config.BatchSize+3)*o.Config.Workers)}, nil
 }
 
 // Status returns the current state.
@@ -245,16 +263,20 @@ func (p *Projector) Run(ctx context.Context) error {
 		p.watchLag(ctx, cons)
 	}()
 
-	// Three stages: one fetches batch n+2 while another validates and
-	// maps batch n+1 and the last inserts and acknowledges batch n, so
-	// JetStream, the validator (CPU) and ClickHouse work at the same time.
-	// At most three batches are in hand whatever the backlog. The
-	// channels are unbuffered so that a batch always has an owner keeping
-	// its messages in progress.
+	// Four stages: one fetches while another validates and maps the
+	// batch before, a third gathers the batches decoded while the last
+	// inserts and acknowledges the ones gathered before, so JetStream,
+	// the validator (CPU) and ClickHouse work at the same time, and a
+	// backlog goes into ClickHouse in few large inserts. At most
+	// InsertMaxEvents plus two batches are in hand whatever the backlog.
+	// The channels are unbuffered so that a batch always has an owner
+	// keeping its messages in progress.
 	raw := make(chan fetched)
+	decoded := make(chan fetched)
 	ready := make(chan fetched)
 	go p.fetchLoop(ctx, cons, raw)
-	go p.decodeLoop(raw, ready)
+	go p.decodeLoop(raw, decoded)
+	go p.gatherLoop(decoded, ready)
 	for f := range ready {
 		p.process(ctx, f)
 		p.release(f.batches)
@@ -386,6 +408,82 @@ func (p *Projector) decodeLoop(in <-chan fetched, out chan<- fetched) {
 		keepInProgress(&f, p.cfg.AckWait)
 		p.handOver(&f, out)
 	}
+}
+
+// gatherLoop passes the batches from in to out, joining them into
+// inserts of up to InsertMaxEvents events: while fetches come back full
+// (a backlog) it holds them until the next would pass InsertMaxEvents or
+// the first has waited BatchWait; a batch that is not full (the consumer
+// caught up) goes at once with those held. It keeps what it holds in
+// progress, and closes out when in is closed.
+func (p *Projector) gatherLoop(in <-chan fetched, out chan<- fetched) {
+	defer close(out)
+	var (
+		held   []fetched
+		events int
+		wait   = time.NewTimer(time.Hour)
+	)
+	wait.Stop()
+	keep := time.NewTicker(p.cfg.AckWait / 6)
+	defer keep.Stop()
+	send := func() {
+		wait.Stop()
+		joined := join(held)
+		p.handOver(&joined, out)
+		held, events = held[:0], 0
+	}
+	for {
+		select {
+		case f, ok := <-in:
+			if !ok {
+				if len(held) > 0 {
+					send()
+				}
+				return
+			}
+			if len(held) > 0 && events+len(f.msgs) > p.cfg.InsertMaxEvents {
+				send() // f would pass the bound: it goes in the next
+			}
+			if len(held) == 0 {
+				wait.Reset(p.cfg.BatchWait)
+			}
+			held, events = append(held, f), events+len(f.msgs)
+			if len(f.msgs) < p.cfg.BatchSize || events >= p.cfg.InsertMaxEvents {
+				send()
+			}
+		case <-wait.C:
+			if len(held) > 0 {
+				send()
+			}
+		case <-keep.C:
+			for i := range held {
+				keepInProgress(&held[i], p.cfg.AckWait)
+			}
+		}
+	}
+}
+
+// join makes one batch of several, their messages, results and store
+// batches in order.
+func join(fs []fetched) fetched {
+	if len(fs) == 1 {
+		return fs[0]
+	}
+	n, nb := 0, 0
+	for _, f := range fs {
+		n, nb = n+len(f.msgs), nb+len(f.batches)
+	}
+	j := fetched{msgs: make([]jetstream.Msg, 0, n), results: make([]decoded, 0, n), batches: make([]*store.Batch, 0, nb), touched: fs[0].touched}
+	for _, f := range fs {
+		j.msgs = append(j.msgs, f.msgs...)
+		j.results = append(j.results, f.results...)
+		j.batches = append(j.batches, f.batches...)
+		j.took += f.took
+		if f.touched.Before(j.touched) {
+			j.touched = f.touched
+		}
+	}
+	return j
 }
 
 // handOver sends f to the next stage, keeping its messages in progress
