@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -26,8 +27,9 @@ func TestSignVerify(t *testing.T) {
 	other := mustKey(t, strings.Repeat("ab", 32))
 	subject, id, data := "sundflow.events.vacancy.published.v1", "urn:x:1", []byte(`{"id":"1"}`)
 	sig := k.Sign(subject, id, data)
-	if !strings.HasPrefix(sig, "v1:") {
-		t.Fatalf("attestation %q lacks its version", sig)
+	// The form schemas/asyncapi.yaml documents.
+	if !regexp.MustCompile(`^v1:[A-Za-z0-9_-]{43}$`).MatchString(sig) {
+		t.Fatalf("attestation %q is not v1: and 43 base64url characters", sig)
 	}
 	tests := []struct {
 		name                 string
