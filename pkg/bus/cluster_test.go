@@ -3,91 +3,22 @@ package bus_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/url"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/sundflow/sundflow/pkg/bus"
+	"github.com/sundflow/sundflow/pkg/bus/bustest"
 )
-
-// startCluster runs three nats-servers with JetStream in this process,
-// routed to each other on loopback, and declares the streams with three
-// replicas. It returns a connection to the first node.
-func startCluster(t *testing.T) (*nats.Conn, jetstream.JetStream) {
-	t.Helper()
-	// JetStream on a cluster needs every node's routes configured up
-	// front, so take three free ports for them.
-	var routes []*url.URL
-	var routePorts []int
-	for range 3 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		routePorts = append(routePorts, port)
-		routes = append(routes, &url.URL{Scheme: "nats-route", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))})
-	}
-	var servers []*server.Server
-	for i := range 3 {
-		ns, err := server.NewServer(&server.Options{
-			ServerName: fmt.Sprintf("bus-test-%d", i+1),
-			Host:       "127.0.0.1",
-			Port:       -1,
-			JetStream:  true,
-			StoreDir:   t.TempDir(),
-			NoSigs:     true,
-			NoLog:      true,
-			Cluster:    server.ClusterOpts{Name: "bus-test", Host: "127.0.0.1", Port: routePorts[i]},
-			Routes:     routes,
-		})
-		if err != nil {
-			t.Fatalf("configure nats-server %d: %v", i+1, err)
-		}
-		go ns.Start()
-		t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-		servers = append(servers, ns)
-	}
-	for i, ns := range servers {
-		if !ns.ReadyForConnections(20 * time.Second) {
-			t.Fatalf("nats-server %d not ready", i+1)
-		}
-	}
-	nc, js, err := bus.Connect(context.Background(), bus.ConnConfig{URL: servers[0].ClientURL(), Name: "bus-cluster-test", PublishTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(nc.Close)
-	// The streams can be declared once the cluster has a meta leader.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err := bus.EnsureStreams(ctx, js, bus.StreamOptions{Replicas: 3, DuplicateWindow: time.Hour})
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("declare R3 streams: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return nc, js
-}
 
 // TestPublishAllInProcess: on an R3 stream a copy published while the
 // first one is still being committed gets error 10158 ("duplicate message
 // id is in process") from JetStream. PublishAll publishes it again until
 // JetStream confirms it as a duplicate, and the stream holds one copy.
 func TestPublishAllInProcess(t *testing.T) {
-	nc, js := startCluster(t)
+	nc, js := bustest.StartCluster(t, "bus-test")
 	ctx := context.Background()
 
 	// Show the server's answer first, without PublishAll: two copies of

@@ -2,21 +2,15 @@ package gateway_test
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	ce "github.com/cloudevents/sdk-go/v2/event"
-	"github.com/nats-io/nats-server/v2/server"
 
-	"github.com/sundflow/sundflow/pkg/bus"
+	"github.com/sundflow/sundflow/pkg/bus/bustest"
 	"github.com/sundflow/sundflow/pkg/gateway"
 )
 
@@ -24,58 +18,9 @@ import (
 // process, routed on loopback, with the streams declared R3.
 func newClusterEnv(t *testing.T) *env {
 	t.Helper()
-	// JetStream on a cluster needs every node's routes configured up
-	// front, so take three free ports for them.
-	var routes []*url.URL
-	var routePorts []int
-	for range 3 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		routePorts = append(routePorts, port)
-		routes = append(routes, &url.URL{Scheme: "nats-route", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))})
-	}
-	var servers []*server.Server
-	for i := range 3 {
-		ns, err := server.NewServer(&server.Options{
-			ServerName: fmt.Sprintf("gateway-test-%d", i+1),
-			Host:       "127.0.0.1",
-			Port:       -1,
-			JetStream:  true,
-			StoreDir:   t.TempDir(),
-			NoSigs:     true,
-			NoLog:      true,
-			Cluster:    server.ClusterOpts{Name: "gateway-test", Host: "127.0.0.1", Port: routePorts[i]},
-			Routes:     routes,
-		})
-		if err != nil {
-			t.Fatalf("configure nats-server %d: %v", i+1, err)
-		}
-		go ns.Start()
-		t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-		servers = append(servers, ns)
-	}
-	for i, ns := range servers {
-		if !ns.ReadyForConnections(20 * time.Second) {
-			t.Fatalf("nats-server %d not ready", i+1)
-		}
-	}
 	o := envOptions{publishTimeout: 5 * time.Second}
-	nc, js, err := bus.Connect(context.Background(), bus.ConnConfig{URL: servers[0].ClientURL(), Name: "gateway-cluster-test", PublishTimeout: o.publishTimeout})
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(nc.Close)
+	nc, js := bustest.StartCluster(t, "gateway-test")
 	e := &env{nc: nc, js: js}
-	// The streams can be declared once the cluster has a meta leader.
-	waitFor(t, "the R3 streams to be declared", func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		return bus.EnsureStreams(ctx, js, bus.StreamOptions{Replicas: 3, DuplicateWindow: time.Hour}) == nil
-	})
 	e.serve(t, o)
 	return e
 }
