@@ -57,13 +57,32 @@ func (t Type) Family() string {
 // Subject is the NATS subject events of type t are stored under, e.g.
 // sundflow.events.placement.started.v1.
 func (t Type) Subject() string {
+	if n, ok := typeNames[t]; ok {
+		return n.subject
+	}
 	return SubjectPrefix + strings.TrimPrefix(string(t), typePrefix)
 }
 
 // SchemaURI is the $id of t's data schema, used as the event's dataschema.
 func (t Type) SchemaURI() string {
+	if n, ok := typeNames[t]; ok {
+		return n.schemaURI
+	}
 	return schemas.BaseURI + string(t) + ".json"
 }
+
+// typeNames holds the known types' subjects and schema URIs, built once:
+// the gateway and the projector ask for them for every event.
+var typeNames = func() map[Type]struct{ subject, schemaURI string } {
+	m := make(map[Type]struct{ subject, schemaURI string }, len(Types))
+	for _, t := range Types {
+		m[t] = struct{ subject, schemaURI string }{
+			SubjectPrefix + strings.TrimPrefix(string(t), typePrefix),
+			schemas.BaseURI + string(t) + ".json",
+		}
+	}
+	return m
+}()
 
 // TypeOfSubject is the inverse of [Type.Subject]; ok is false for a
 // subject that carries no known type.
