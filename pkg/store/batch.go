@@ -86,10 +86,11 @@ func (b *Batch) Reset() {
 // Add maps a validated event to a row of the raw events table and one of
 // its typed table. On error (matching [ErrUnmappable]) nothing is added.
 func (b *Batch) Add(e ce.Event, m Meta) error {
-	raw, err := newRawRow(e, m)
+	row, err := newRawRow(e, m)
 	if err != nil {
 		return err
 	}
+	raw := &row
 	t := event.Type(e.Type())
 	switch t {
 	case event.VacancyPublished:
@@ -263,8 +264,8 @@ func sharedString(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-func newRawRow(e ce.Event, m Meta) (*rawRow, error) {
-	r := &rawRow{
+func newRawRow(e ce.Event, m Meta) (rawRow, error) {
+	r := rawRow{
 		source:          e.Source(),
 		id:              e.ID(),
 		typ:             e.Type(),
@@ -280,14 +281,14 @@ func newRawRow(e ce.Event, m Meta) (*rawRow, error) {
 		extValues:       []string{},
 	}
 	if r.source == "" || r.id == "" {
-		return nil, fmt.Errorf("event without source or id: %w", ErrUnmappable)
+		return r, fmt.Errorf("event without source or id: %w", ErrUnmappable)
 	}
 	t := e.Time()
 	if t.IsZero() {
 		t = minDate // time is optional in CloudEvents; absent is stored as 1970-01-01
 	}
 	if t.Before(minDate) || t.After(maxDate) {
-		return nil, fmt.Errorf("time %s is outside the times stored (1970 to 2105): %w", t.Format(time.RFC3339), ErrUnmappable)
+		return r, fmt.Errorf("time %s is outside the times stored (1970 to 2105): %w", t.Format(time.RFC3339), ErrUnmappable)
 	}
 	r.time = t.UTC().Truncate(time.Second)
 	r.timeNS = uint32(t.Nanosecond())
@@ -302,7 +303,7 @@ func newRawRow(e ce.Event, m Meta) (*rawRow, error) {
 		for _, name := range r.extNames {
 			v, err := types.Format(ext[name])
 			if err != nil {
-				return nil, fmt.Errorf("extension %s: %v: %w", name, err, ErrUnmappable)
+				return r, fmt.Errorf("extension %s: %v: %w", name, err, ErrUnmappable)
 			}
 			r.extValues = append(r.extValues, v)
 		}
