@@ -19,6 +19,11 @@ package faulttest
 //     batch the time from its post until the API's event count covers it;
 //   - over the largest size, the latency of dashboard pages and API calls.
 //
+// The gateway and the projector share an attestation key
+// (--attest-key-file, see attestKeyFile) as in `make run` and the
+// deployments; the drain line says how many events the projector decoded
+// as attested and how many with the full check.
+//
 // Figures are printed (lines starting with BENCH) and reported as metrics;
 // nothing is asserted about them.
 
@@ -236,7 +241,10 @@ func apiEvents(c *http.Client, dashURL string) (uint64, error) {
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("freshness: %s", resp.Status)
 	}
-	return f.Events, json.NewDecoder(resp.Body).Decode(&f)
+	if err := json.NewDecoder(resp.Body).Decode(&f); err != nil {
+		return 0, fmt.Errorf("decode freshness: %w", err)
+	}
+	return f.Events, nil
 }
 
 func percentile(d []time.Duration, p float64) time.Duration {
@@ -302,7 +310,7 @@ func runEndToEnd(b *testing.B, n int, largest bool) {
 		b.Fatal(err)
 	}
 	t1 := time.Now()
-	proj, _ := startProjector(b, out, natsURL, ch.Addr())
+	proj, projURL := startProjector(b, out, natsURL, ch.Addr())
 	dash, err := stack.Start(ctx, stack.Spec{
 		Name: "dashboard", Path: bins["dashboard"], Output: out,
 		Args: []string{"--listen", dashAddr, "--clickhouse-addr", ch.Addr(), "--nats-url", natsURL,
@@ -331,8 +339,12 @@ func runEndToEnd(b *testing.B, n int, largest bool) {
 	drainedAPI := time.Since(t1)
 	peaksB := mw.Stop()
 	drainRate := rate(stored, drainedCH)
-	fmt.Printf("BENCH size=%d B drain of a backlog of %d: in ClickHouse after %s = %.0f events/s = %.2f x raw ClickHouse insert; in the dashboard API after %s; peak RSS gateway %d MiB, projector %d MiB, dashboard %d MiB\n",
-		n, stored, drainedCH.Round(time.Millisecond), drainRate, drainRate/rawCH, drainedAPI.Round(time.Millisecond), peaksB["ingest"]>>20, peaksB["projector"]>>20, peaksB["dashboard"]>>20)
+	checks, err := decodedByCheck(hc, projURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("BENCH size=%d B drain of a backlog of %d: in ClickHouse after %s = %.0f events/s = %.2f x raw ClickHouse insert; in the dashboard API after %s; peak RSS gateway %d MiB, projector %d MiB, dashboard %d MiB; projector decoded %.0f attested, %.0f with the full check\n",
+		n, stored, drainedCH.Round(time.Millisecond), drainRate, drainRate/rawCH, drainedAPI.Round(time.Millisecond), peaksB["ingest"]>>20, peaksB["projector"]>>20, peaksB["dashboard"]>>20, checks["attested"], checks["full"])
 
 	// C: end to end with everything running.
 	mw = watchMemory(gw, proj, dash)

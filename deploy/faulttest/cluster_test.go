@@ -3,6 +3,7 @@ package faulttest
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -171,7 +172,7 @@ func TestClusterNodeLossDuringIngest(t *testing.T) {
 	cl := startCluster(t, true)
 	ch := startClickHouse(t)
 	_, gwURL := startGateway(t, out, "--nats-url", cl.URL(), "--nats-nkey", cl.seeds["ingest"], "--stream-replicas", "3", "--publish-timeout", "3s", "--retry-after", "1s")
-	startProjector(t, out, cl.URL(), ch.Addr(), "--nats-nkey", cl.seeds["projector"])
+	_, projURL := startProjector(t, out, cl.URL(), ch.Addr(), "--nats-nkey", cl.seeds["projector"])
 
 	nc, js := cl.connect("ingest")
 	defer nc.Close()
@@ -259,6 +260,10 @@ func TestClusterNodeLossDuringIngest(t *testing.T) {
 			t.Errorf("distinct persons %s: ClickHouse %d, truth %d", dir, got[dir], want)
 		}
 	}
-	t.Logf("RESULT cluster node loss: %s; events stream holds %d (R3, leader now %s); ClickHouse holds %d rows for %d acknowledged; persons SE->DK %d (truth %d), DK->SE %d (truth %d)",
-		p, info.State.Msgs, info.Cluster.Leader, rows, len(acked), got["SE->DK"], truth.PersonsByDirection["SE->DK"], got["DK->SE"], truth.PersonsByDirection["DK->SE"])
+	checks, err := decodedByCheck(&http.Client{Timeout: 10 * time.Second}, projURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("RESULT cluster node loss: %s; events stream holds %d (R3, leader now %s); ClickHouse holds %d rows for %d acknowledged; persons SE->DK %d (truth %d), DK->SE %d (truth %d); projector decoded %.0f attested, %.0f with the full check",
+		p, info.State.Msgs, info.Cluster.Leader, rows, len(acked), got["SE->DK"], truth.PersonsByDirection["SE->DK"], got["DK->SE"], truth.PersonsByDirection["DK->SE"], checks["attested"], checks["full"])
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	ce "github.com/cloudevents/sdk-go/v2/event"
 
+	"github.com/sundflow/sundflow/pkg/attest"
 	"github.com/sundflow/sundflow/pkg/auth"
 	"github.com/sundflow/sundflow/pkg/chserver"
 	"github.com/sundflow/sundflow/pkg/simulation"
@@ -30,6 +31,13 @@ import (
 // bins are the programs under test, built once by TestMain.
 var bins map[string]string
 
+// attestKeyFile is the attestation key every gateway and projector of the
+// run is started with (--attest-key-file), as `make run` and the
+// deployments share one: the gateway attests what it stored and the
+// projector decodes those events without checking them again, so the
+// tests and benchmarks exercise the path production runs.
+var attestKeyFile string
+
 const token = "faulttest-token-0123456789abcdef0123"
 
 func TestMain(m *testing.M) {
@@ -38,14 +46,19 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		os.Exit(1)
 	}
-	root, err := stack.ModuleRoot(".")
+	attestKeyFile = filepath.Join(dir, "attest.key")
+	_, err = attest.EnsureKeyFile(attestKeyFile)
+	var root string
+	if err == nil {
+		root, err = stack.ModuleRoot(".")
+	}
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		bins, err = stack.Build(ctx, root, dir, []string{"ingest", "projector", "dashboard"})
 		cancel()
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: build the programs under test:", err)
+		fmt.Fprintln(os.Stderr, "FAIL: build the programs under test or create their attestation key:", err)
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
@@ -417,7 +430,8 @@ func checkExactlyOnce(t testing.TB, conn driver.Conn, acked map[string]bool, tim
 	return r
 }
 
-// startGateway runs the ingest gateway as a subprocess on a free port.
+// startGateway runs the ingest gateway as a subprocess on a free port,
+// attesting what it stores with attestKeyFile.
 func startGateway(t testing.TB, out io.Writer, args ...string) (*stack.Proc, string) {
 	t.Helper()
 	addr, err := stack.FreeAddr()
@@ -426,7 +440,8 @@ func startGateway(t testing.TB, out io.Writer, args ...string) (*stack.Proc, str
 	}
 	p, err := stack.Start(context.Background(), stack.Spec{
 		Name: "ingest", Path: bins["ingest"], Output: out,
-		Args:  append([]string{"--listen", addr, "--tokens-file", tokensFile(t), "--log-format", "text", "--log-level", "warn"}, args...),
+		Args: append([]string{"--listen", addr, "--tokens-file", tokensFile(t), "--attest-key-file", attestKeyFile,
+			"--log-format", "text", "--log-level", "warn"}, args...),
 		Ready: "http://" + addr + "/readyz",
 	})
 	if err != nil {
@@ -436,7 +451,8 @@ func startGateway(t testing.TB, out io.Writer, args ...string) (*stack.Proc, str
 	return p, "http://" + addr
 }
 
-// startProjector runs the projector against natsURL and ClickHouse.
+// startProjector runs the projector against natsURL and ClickHouse with
+// the gateways' attestation key (attestKeyFile).
 func startProjector(t testing.TB, out io.Writer, natsURL, chAddr string, args ...string) (*stack.Proc, string) {
 	t.Helper()
 	addr, err := stack.FreeAddr()
@@ -446,7 +462,7 @@ func startProjector(t testing.TB, out io.Writer, natsURL, chAddr string, args ..
 	p, err := stack.Start(context.Background(), stack.Spec{
 		Name: "projector", Path: bins["projector"], Output: out,
 		Args: append([]string{"run", "--nats-url", natsURL, "--clickhouse-addr", chAddr, "--metrics-addr", addr,
-			"--log-format", "text", "--log-level", "warn", "--retry-max", "2s", "--batch-wait", "200ms"}, args...),
+			"--attest-key-file", attestKeyFile, "--log-format", "text", "--log-level", "warn", "--retry-max", "2s", "--batch-wait", "200ms"}, args...),
 		Ready: "http://" + addr + "/healthz",
 	})
 	if err != nil {
@@ -477,4 +493,44 @@ func rng(t testing.TB) *rand.Rand {
 	}
 	t.Logf("fault seed %d (FAULTTEST_SEED=%d repeats it)", seed, seed)
 	return rand.New(rand.NewPCG(seed, seed^0x5eed))
+}
+
+// decodedByCheck reads the projector's sundflow_projector_events_decoded_total
+// from its /metrics, by check: "attested" (the gateway's attestation
+// verified) and "full"; it shows whether the gateway and the projector
+// share the attestation key.
+func decodedByCheck(c *http.Client, projectorURL string) (map[string]float64, error) {
+	resp, err := c.Get(projectorURL + "/metrics")
+	if err != nil {
+		return nil, fmt.Errorf("get projector metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("get projector metrics: %s", resp.Status)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read projector metrics: %w", err)
+	}
+	out := map[string]float64{}
+	const prefix = `sundflow_projector_events_decoded_total{check="`
+	for _, l := range strings.Split(string(raw), "\n") {
+		rest, ok := strings.CutPrefix(l, prefix)
+		if !ok {
+			continue
+		}
+		check, value, ok := strings.Cut(rest, `"} `)
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			return nil, fmt.Errorf("parse %q: %w", l, err)
+		}
+		out[check] = v
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no sundflow_projector_events_decoded_total in the projector's metrics")
+	}
+	return out, nil
 }
