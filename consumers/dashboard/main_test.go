@@ -38,6 +38,9 @@ func TestConfigValidate(t *testing.T) {
 		{"no database", func(c *Config) { c.ClickHouseDB = "" }, "--clickhouse-db"},
 		{"nkey without nats url", func(c *Config) { c.NATSNkey = "/run/secrets/dashboard.nk" }, "--nats-url"},
 		{"nkey with nats url", func(c *Config) { c.NATSNkey, c.NATSURL = "/run/secrets/dashboard.nk", "nats://127.0.0.1:4222" }, ""},
+		{"inbox prefix with a wildcard", func(c *Config) { c.NATSInboxPrefix = "_INBOX_dashboard.>" }, "--nats-inbox-prefix"},
+		{"inbox prefix ending in a dot", func(c *Config) { c.NATSInboxPrefix = "_INBOX_dashboard." }, "--nats-inbox-prefix"},
+		{"inbox prefix of two tokens", func(c *Config) { c.NATSInboxPrefix = "_INBOX.dashboard" }, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

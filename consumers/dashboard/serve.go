@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -42,6 +43,7 @@ type Config struct {
 	NATSURL           string `name:"nats-url" env:"NATS_URL" help:"Optional: NATS server, to show how many events the projector still has to project (its consumer's pending count)."`
 	NATSCreds         string `name:"nats-creds" env:"NATS_CREDS" type:"path" help:"NATS credentials file (JWT and seed) for --nats-url."`
 	NATSNkey          string `name:"nats-nkey" env:"NATS_NKEY_SEED_FILE" type:"path" help:"File holding a NATS user nkey seed for --nats-url."`
+	NATSInboxPrefix   string `name:"nats-inbox-prefix" default:"_INBOX_dashboard" env:"DASHBOARD_NATS_INBOX_PREFIX" help:"Subject prefix the answers to the dashboard's NATS requests come back on: deploy/nats/accounts.conf lets the dashboard's user receive only on _INBOX_dashboard.>. Empty: NATS's default _INBOX."`
 	ProjectorConsumer string `name:"projector-consumer" default:"sundflow-projector" env:"DASHBOARD_PROJECTOR_CONSUMER" help:"Durable consumer name of the projector on the events stream (for --nats-url; the projector's --consumer)."`
 
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" default:"10s" env:"DASHBOARD_SHUTDOWN_TIMEOUT" help:"How long to let requests in flight finish on SIGTERM."`
@@ -72,6 +74,9 @@ func (c *Config) Validate() error {
 	}
 	if c.NATSURL == "" && (c.NATSCreds != "" || c.NATSNkey != "") {
 		errs = append(errs, errors.New("--nats-creds and --nats-nkey need --nats-url"))
+	}
+	if p := c.NATSInboxPrefix; p != "" && (strings.ContainsAny(p, "*> \t\r\n") || strings.HasPrefix(p, ".") || strings.HasSuffix(p, ".") || strings.Contains(p, "..")) {
+		errs = append(errs, fmt.Errorf("--nats-inbox-prefix %q: want subject tokens without wildcards, spaces or empty tokens, e.g. _INBOX_dashboard", p))
 	}
 	if c.ClickHouseDB == "" || c.ClickHouseAddr == "" {
 		errs = append(errs, errors.New("--clickhouse-addr and --clickhouse-db are required"))
@@ -145,7 +150,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		opts.StaleAfter = -1
 	}
 	if cfg.NATSURL != "" {
-		nc, js, err := bus.Connect(ctx, bus.ConnConfig{URL: cfg.NATSURL, Name: "sundflow-dashboard", CredsFile: cfg.NATSCreds, NkeySeedFile: cfg.NATSNkey})
+		nc, js, err := bus.Connect(ctx, cfg.natsConn())
 		if err != nil {
 			return fmt.Errorf("connect to nats for the projector's lag: %w", err)
 		}
@@ -196,6 +201,11 @@ func splitAddrs(s string) []string {
 		}
 	}
 	return out
+}
+
+// natsConn is how the dashboard reaches NATS for the projector's lag.
+func (c *Config) natsConn() bus.ConnConfig {
+	return bus.ConnConfig{URL: c.NATSURL, Name: "sundflow-dashboard", CredsFile: c.NATSCreds, NkeySeedFile: c.NATSNkey, InboxPrefix: c.NATSInboxPrefix}
 }
 
 // consumerLag is what the projector's durable consumer has still to

@@ -30,6 +30,12 @@ type ConnConfig struct {
 	MaxPending int
 	// ReconnectWait is the pause between reconnect attempts. Default 1s.
 	ReconnectWait time.Duration
+	// InboxPrefix replaces "_INBOX" as the prefix of the subjects that
+	// replies, JetStream API answers included, come back on
+	// (nats.CustomInboxPrefix): a user whose permissions allow it to
+	// subscribe only to its own inbox, as deploy/nats/accounts.conf does
+	// for the dashboard (_INBOX_dashboard.>), needs it. Empty: "_INBOX".
+	InboxPrefix string
 }
 
 func (c *ConnConfig) setDefaults() {
@@ -65,6 +71,9 @@ func Connect(ctx context.Context, cfg ConnConfig) (*nats.Conn, jetstream.JetStre
 			return nil, nil, fmt.Errorf("read nkey seed %s: %w", cfg.NkeySeedFile, err)
 		}
 		opts = append(opts, o)
+	}
+	if cfg.InboxPrefix != "" {
+		opts = append(opts, nats.CustomInboxPrefix(cfg.InboxPrefix))
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		opts = append(opts, nats.Timeout(time.Until(dl)))
