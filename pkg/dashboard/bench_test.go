@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,12 +67,28 @@ func BenchmarkDashboard(b *testing.B) {
 		b.Fatal(err)
 	}
 	var refresh []time.Duration
+	base := liveHeap()
+	var mem []refreshMem
 	for range 3 {
 		t0 := time.Now()
-		if _, err := s.Refresh(ctx); err != nil {
-			b.Fatal(err)
-		}
+		m := measureRefresh(func() {
+			if _, err := s.Refresh(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
 		refresh = append(refresh, time.Since(t0))
+		mem = append(mem, m)
+	}
+	for i, m := range mem {
+		fmt.Printf("BENCH dashboard refresh %d memory: peak heap in use %s, most found live by a GC during it %s, allocated %s, live heap after GC %s (%.2f× the live heap before the first)\n",
+			i+1, mib(m.peak), mib(m.peakLive), mib(m.allocated), mib(m.live), float64(m.live)/float64(base))
+	}
+	fmt.Printf("BENCH dashboard memory: live heap before the first refresh %s; after the third %s; peak in use during the third %s = %.2f× its live heap after\n",
+		mib(base), mib(mem[2].live), mib(mem[2].peak), float64(mem[2].peak)/float64(mem[2].live))
+	b.ReportMetric(float64(mem[2].peak)/(1<<20), "refresh_peak_heap_MiB")
+	b.ReportMetric(float64(mem[2].live)/(1<<20), "live_heap_MiB")
+	if p := os.Getenv("SUNDFLOW_DASHBOARD_BENCH_HEAPPROFILE"); p != "" {
+		writeHeapProfiles(b, p, mem[2])
 	}
 	slices.Sort(refresh)
 	fmt.Printf("BENCH dashboard refresh: %s (min %s, max %s of 3) = %.1f× the scan\n", ms(refresh[1]), ms(refresh[0]), ms(refresh[2]), ratio(refresh[1], scan))
@@ -146,6 +165,91 @@ func BenchmarkDashboard(b *testing.B) {
 		b.ReportMetric(ratio(p99, scan), strings.ReplaceAll(r.name, " ", "_")+"_p99/scan")
 	}
 }
+
+// refreshMem is the Go heap around one refresh.
+type refreshMem struct {
+	peak      uint64 // most heap in use sampled during it (every ms, and at its end)
+	peakLive  uint64 // most heap a GC during it found live
+	allocated uint64 // bytes allocated by it (garbage included)
+	live      uint64 // heap after a full GC once it is done, the facts held
+	profile   []byte // heap profile as of the GC that found peakLive
+}
+
+// measureRefresh runs refresh and samples the heap in use while it runs
+// (runtime/metrics "/memory/classes/heap/objects:bytes": live objects plus
+// garbage not yet swept). The samples are taken every millisecond, so a
+// peak shorter than that can be missed.
+func measureRefresh(refresh func()) refreshMem {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	read := func() (inUse, allocs, live uint64) {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64(), sample[1].Value.Uint64(), sample[2].Value.Uint64()
+	}
+	_, allocs0, live0 := read()
+	done := make(chan struct{})
+	peak := make(chan refreshMem)
+	go func() {
+		p := refreshMem{peakLive: live0}
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			u, _, l := read()
+			p.peak = max(p.peak, u)
+			if l > p.peakLive {
+				p.peakLive = l
+				var buf bytes.Buffer
+				if err := pprof.Lookup("heap").WriteTo(&buf, 0); err == nil {
+					p.profile = buf.Bytes()
+				}
+			}
+			select {
+			case <-done:
+				peak <- p
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	refresh()
+	close(done)
+	m := <-peak
+	inUse, allocs, _ := read()
+	m.peak = max(m.peak, inUse)
+	m.allocated = allocs - allocs0
+	m.live = liveHeap()
+	return m
+}
+
+// liveHeap is the heap in use after a full GC.
+func liveHeap() uint64 {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64()
+}
+
+// writeHeapProfiles writes the heap profile now (the facts held, after a
+// full GC) to path, and the one of the GC that found most live during the
+// last refresh to path.peak.
+func writeHeapProfiles(b *testing.B, path string, last refreshMem) {
+	b.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatalf("write heap profile: %v", err)
+	}
+	if err := os.WriteFile(path+".peak", last.profile, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("BENCH dashboard heap profiles: facts held after the last refresh in %s, at its peak live heap in %s.peak\n", path, path)
+}
+
+func mib(n uint64) string { return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB" }
 
 func fixed(p string) func(int) string { return func(int) string { return p } }
 

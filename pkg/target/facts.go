@@ -47,6 +47,10 @@ type interner struct {
 
 func newInterner() *interner { return &interner{index: map[string]uint32{}} }
 
+// forget drops the strings and the index; the ids stay valid for
+// comparing, but the interner can no longer number or name anything.
+func (in *interner) forget() { in.index, in.dict = nil, nil }
+
 func (in *interner) id(s string) uint32 {
 	if id, ok := in.index[s]; ok {
 		return id
@@ -192,7 +196,34 @@ func (r *Reader) Facts(ctx context.Context) (*Facts, error) {
 		f.Reads = append(f.Reads, Read{From: s.name, Rows: t.n, Took: time.Since(start)})
 	}
 	f.tables[relations["participant"].from] = participants(f.tables[relations["signup"].from], f.tables[relations["course"].from], people)
+	f.forgetKeys()
 	return f, nil
+}
+
+// forgetKeys drops the strings of every column that only identifies
+// units (pseudonyms, ids): once each row holds its id, no page reads
+// them back or looks them up, and they are most of what the facts would
+// keep (a 64-hex pseudonym per person, one map entry each). A filter or
+// breakdown column, and those the open vacancies show, keep theirs.
+func (f *Facts) forgetKeys() {
+	keep := map[string]bool{}
+	for _, rel := range relations {
+		for name, expr := range rel.cols {
+			if name != personCol && name != "projects" {
+				keep[rel.from+"\x00"+expr] = true
+			}
+		}
+	}
+	for _, e := range []string{"isco_major", "work_country", "sector"} {
+		keep[openVacancies+"\x00"+e] = true
+	}
+	for _, t := range f.tables {
+		for expr, in := range t.inters {
+			if !keep[t.from+"\x00"+expr] {
+				in.forget()
+			}
+		}
+	}
 }
 
 func (r *Reader) loadTable(ctx context.Context, s *factSpec, people *interner) (*factTable, error) {
