@@ -42,23 +42,75 @@ type Read struct {
 // interner numbered them.
 type interner struct {
 	index map[string]uint32
-	dict  []string
+	dict  []string // by id; nil for keys only
+	n     uint32   // how many ids given
+	// hex holds, for keys only, the lower-case 64-hex strings (the
+	// pseudonyms) by their 32 bytes: a third of what the string and its
+	// map entry take while the facts are read. Every other string stays
+	// in index, so two strings share an id only when they are equal.
+	hex map[[32]byte]uint32
 }
 
 func newInterner() *interner { return &interner{index: map[string]uint32{}} }
 
+// newKeyInterner numbers the values of a column that only identifies
+// units: no page names them, so it keeps no dict.
+func newKeyInterner() *interner {
+	return &interner{index: map[string]uint32{}, hex: map[[32]byte]uint32{}}
+}
+
 // forget drops the strings and the index; the ids stay valid for
 // comparing, but the interner can no longer number or name anything.
-func (in *interner) forget() { in.index, in.dict = nil, nil }
+func (in *interner) forget() { in.index, in.dict, in.hex = nil, nil, nil }
 
 func (in *interner) id(s string) uint32 {
+	if in.hex != nil {
+		if k, ok := hex32(s); ok {
+			id, ok := in.hex[k]
+			if !ok {
+				id = in.n
+				in.n++
+				in.hex[k] = id
+			}
+			return id
+		}
+	}
 	if id, ok := in.index[s]; ok {
 		return id
 	}
-	id := uint32(len(in.dict))
+	id := in.n
+	in.n++
 	in.index[s] = id
-	in.dict = append(in.dict, s)
+	if in.hex == nil {
+		in.dict = append(in.dict, s)
+	}
 	return id
+}
+
+// hex32 decodes s if it is exactly 64 lower-case hex digits.
+func hex32(s string) (k [32]byte, ok bool) {
+	if len(s) != 64 {
+		return k, false
+	}
+	for i := range k {
+		hi, ok1 := hexDigit(s[2*i])
+		lo, ok2 := hexDigit(s[2*i+1])
+		if !ok1 || !ok2 {
+			return k, false
+		}
+		k[i] = hi<<4 | lo
+	}
+	return k, true
+}
+
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
 }
 
 // factTable is the rows of one relation source, column by column. String
@@ -185,7 +237,7 @@ func (r *Reader) Facts(ctx context.Context) (*Facts, error) {
 		return nil, err
 	}
 	f := &Facts{Fresh: fresh, tables: map[string]*factTable{}, Reads: []Read{{From: rawEvents, Rows: 1, Took: time.Since(start)}}}
-	people := newInterner()
+	people := newKeyInterner()
 	for _, s := range factSpecs() {
 		start := time.Now()
 		t, err := r.loadTable(ctx, s, people)
@@ -200,26 +252,35 @@ func (r *Reader) Facts(ctx context.Context) (*Facts, error) {
 	return f, nil
 }
 
-// forgetKeys drops the strings of every column that only identifies
-// units (pseudonyms, ids): once each row holds its id, no page reads
-// them back or looks them up, and they are most of what the facts would
-// keep (a 64-hex pseudonym per person, one map entry each). A filter or
-// breakdown column, and those the open vacancies show, keep theirs.
-func (f *Facts) forgetKeys() {
-	keep := map[string]bool{}
+// named says whether the strings of column expr of the relation source
+// from are read back or looked up once the facts are built: a filter or
+// breakdown column, or one the open vacancies show. The others (the
+// pseudonyms and ids) only identify units.
+func named(from, expr string) bool {
+	if from == openVacancies && (expr == "isco_major" || expr == "work_country" || expr == "sector") {
+		return true
+	}
 	for _, rel := range relations {
-		for name, expr := range rel.cols {
-			if name != personCol && name != "projects" {
-				keep[rel.from+"\x00"+expr] = true
+		if rel.from != from {
+			continue
+		}
+		for name, e := range rel.cols {
+			if e == expr && name != personCol && name != "projects" {
+				return true
 			}
 		}
 	}
-	for _, e := range []string{"isco_major", "work_country", "sector"} {
-		keep[openVacancies+"\x00"+e] = true
-	}
+	return false
+}
+
+// forgetKeys drops the strings of every column that only identifies
+// units (pseudonyms, ids): once each row holds its id, no page reads
+// them back or looks them up, and they are most of what the facts would
+// keep (a 64-hex pseudonym per person, one map entry each).
+func (f *Facts) forgetKeys() {
 	for _, t := range f.tables {
 		for expr, in := range t.inters {
-			if !keep[t.from+"\x00"+expr] {
+			if !named(t.from, expr) {
 				in.forget()
 			}
 		}
@@ -232,10 +293,13 @@ func (r *Reader) loadTable(ctx context.Context, s *factSpec, people *interner) (
 	var sel []string
 	for _, e := range s.strs {
 		sel = append(sel, "toString("+e+")")
-		if isPerson(e) {
+		switch {
+		case isPerson(e):
 			t.inters[e] = people
-		} else {
+		case named(s.from, e):
 			t.inters[e] = newInterner()
+		default:
+			t.inters[e] = newKeyInterner()
 		}
 	}
 	for _, e := range s.dates {
@@ -317,7 +381,7 @@ func (t *factTable) numberUnits(parts []string) {
 		// Interned already; ids are dense within the column's interner
 		// (the people interner is shared, so size by its length).
 		t.keys[name] = t.strs[parts[0]]
-		t.nkeys[name] = len(t.inters[parts[0]].dict)
+		t.nkeys[name] = int(t.inters[parts[0]].n)
 		return
 	}
 	ids := make([]uint32, t.n)
