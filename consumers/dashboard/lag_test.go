@@ -13,9 +13,9 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nkeys"
 
 	"github.com/sundflow/sundflow/pkg/bus"
+	"github.com/sundflow/sundflow/pkg/bus/bustest"
 	"github.com/sundflow/sundflow/pkg/event"
 	"github.com/sundflow/sundflow/pkg/projection"
 )
@@ -48,30 +48,12 @@ func TestLagWithDeployPermissions(t *testing.T) {
 			users["dashboard"] = u
 		}
 	}
-	seeds := map[string]nkeys.KeyPair{}
 	for _, role := range []string{"ingest", "dashboard"} {
 		if users[role] == nil {
 			t.Fatalf("no %s user in %s", role, deployNATS)
 		}
-		kp, err := nkeys.CreateUser()
-		if err != nil {
-			t.Fatal(err)
-		}
-		users[role].Nkey, _ = kp.PublicKey()
-		seeds[role] = kp
 	}
-	opts.StoreDir = t.TempDir()
-	opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, 0
-	opts.NoLog, opts.NoSigs = true, true
-	ns, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
+	ns, seeds := bustest.StartWithFreshKeys(t, opts, users)
 
 	// The gateway's user declares the streams, the projector's durable
 	// consumer and a backlog of three events for it.

@@ -9,9 +9,9 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nkeys"
 
 	"github.com/sundflow/sundflow/pkg/bus"
+	"github.com/sundflow/sundflow/pkg/bus/bustest"
 	"github.com/sundflow/sundflow/pkg/event"
 )
 
@@ -56,28 +56,7 @@ func TestDirectPublisherConfig(t *testing.T) {
 	}
 
 	// Run it: same permissions, fresh keys, temp store, free ports.
-	seeds := map[string]nkeys.KeyPair{}
-	for role, u := range users {
-		kp, err := nkeys.CreateUser()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pub, _ := kp.PublicKey()
-		u.Nkey = pub
-		seeds[role] = kp
-	}
-	opts.StoreDir = t.TempDir()
-	opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, 0
-	opts.NoLog, opts.NoSigs = true, true
-	ns, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("server not ready")
-	}
+	ns, seeds := bustest.StartWithFreshKeys(t, opts, users)
 	connect := func(role string, extra ...nats.Option) (*nats.Conn, jetstream.JetStream) {
 		t.Helper()
 		kp := seeds[role]

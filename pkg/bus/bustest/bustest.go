@@ -1,7 +1,8 @@
-// Package bustest starts NATS for tests of the packages around pkg/bus:
-// a three-node JetStream cluster in the test's process, on loopback, so
+// Package bustest starts NATS for tests of the packages around pkg/bus, in
+// the test's process and on loopback: a three-node JetStream cluster, so
 // R3 behaviour (e.g. JetStream's "duplicate message id is in process"
-// answer) is tested for real.
+// answer) is tested for real, and a server with deploy/nats's users and
+// permissions under fresh keys.
 package bustest
 
 import (
@@ -16,6 +17,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 
 	"github.com/sundflow/sundflow/pkg/bus"
 )
@@ -84,4 +86,37 @@ func StartCluster(tb testing.TB, name string) (*nats.Conn, jetstream.JetStream) 
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// StartWithFreshKeys runs one nats-server in this process from opts (as
+// parsed from a deploy/nats file by server.ProcessConfigFile) on loopback
+// with a temporary store, after giving each of users a fresh nkey in
+// place of the example one; it returns the server, stopped when the test
+// ends, and the new key pairs by the users' map keys.
+func StartWithFreshKeys(tb testing.TB, opts *server.Options, users map[string]*server.NkeyUser) (*server.Server, map[string]nkeys.KeyPair) {
+	tb.Helper()
+	seeds := make(map[string]nkeys.KeyPair, len(users))
+	for role, u := range users {
+		kp, err := nkeys.CreateUser()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if u.Nkey, err = kp.PublicKey(); err != nil {
+			tb.Fatal(err)
+		}
+		seeds[role] = kp
+	}
+	opts.StoreDir = tb.TempDir()
+	opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, 0
+	opts.NoLog, opts.NoSigs = true, true
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	go ns.Start()
+	tb.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	if !ns.ReadyForConnections(10 * time.Second) {
+		tb.Fatal("nats-server not ready")
+	}
+	return ns, seeds
 }
