@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,7 +53,8 @@ import (
 //
 // make bench runs it once (-benchtime 1x); BENCH_EVENTS changes the size,
 // BENCH_PROJECTOR_ARGS adds flags to the projector (e.g. --batch-size
-// 20000), BENCH_LOG_LEVEL=debug shows where each batch's time went, and
+// 20000), BENCH_PROJECTOR_ENV variables to its environment alone (e.g.
+// GOGC=200), BENCH_LOG_LEVEL=debug shows where each batch's time went, and
 // BENCH_PROFILE_DIR=dir saves the projector's CPU profile of the first
 // 5 s of each drain and its heap profile at the peak heap there.
 func BenchmarkDrain(b *testing.B) {
@@ -110,8 +112,13 @@ func benchDrain(b *testing.B, small, total int) {
 	publish(b, js, key, sc.Events[small:], payloads[small:])
 	pubRate := float64(n) / time.Since(pubStart).Seconds() // includes the small drain: informative only
 
+	cpu0 := cpuSeconds(os.Getpid())
 	consumeRate := plainConsume(b, js, n)
+	consumeCPU := cpuSeconds(os.Getpid()) - cpu0
+	cpu0, chCPU0 := cpuSeconds(os.Getpid()), cpuSeconds(shared.Pid())
 	insertRate := plainInsert(b, sc.Events)
+	insertCPU := cpuSeconds(os.Getpid()) - cpu0 + cpuSeconds(shared.Pid()) - chCPU0
+	allRows := plainInsertAll(b, sc.Events)
 	validateRate := validateOnly(b, payloads)
 	bigRun := drainProjector(b, ns.ClientURL(), "bench_big", "bench-big", n, "--attest-key-file", keyFile)
 	fullRun := drainProjector(b, ns.ClientURL(), "bench_full", "bench-full", n)
@@ -130,6 +137,8 @@ func benchDrain(b *testing.B, small, total int) {
 	slower := min(consumeRate, insertRate)
 	fmt.Printf("  (a) plain JetStream consume (fetch+ack)   %9.0f events/s\n", consumeRate)
 	fmt.Printf("  (b) plain ClickHouse insert, raw table    %9.0f rows/s\n", insertRate)
+	fmt.Printf("  (b2) plain ClickHouse insert of every row the projector writes (raw and typed tables, %d inserts)\n", allRows.inserts)
+	fmt.Printf("                                            %9.0f events/s (%.0f rows/s)\n", allRows.rate, allRows.rate*float64(allRows.rows)/float64(n))
 	fmt.Printf("  (v) validation alone, %d cores             %9.0f events/s\n", runtime.GOMAXPROCS(0), validateRate)
 	fmt.Printf("  (c) projector drain, %6d backlog        %9.0f events/s  peak RSS %5.1f MiB, peak Go heap %5.1f MiB (attested)\n", n, c, mib(bigRun.peakRSS), mib(bigRun.peakHeap))
 	fmt.Printf("      projector drain, %6d backlog        %9.0f events/s  peak RSS %5.1f MiB, peak Go heap %5.1f MiB (attested)\n", small, smallRun.rate, mib(smallRun.peakRSS), mib(smallRun.peakHeap))
@@ -143,6 +152,12 @@ func benchDrain(b *testing.B, small, total int) {
 		fmt.Printf("      clickhouse meanwhile: %d inserts of %d rows; %d merges rewrote %d rows (%.0f MiB)\n",
 			r.d.chWork["InsertQuery"], r.d.chWork["InsertedRows"], r.d.chWork["Merge"], r.d.chWork["MergedRows"], mib(r.d.chWork["MergedUncompressedBytes"]))
 	}
+	// A projector that cost no CPU at all would still need a's and b2's
+	// CPU for every event, on the same cores.
+	perA, perB, perB2 := consumeCPU/float64(n), insertCPU/float64(n), allRows.cpu/float64(n)
+	fmt.Printf("  CPU per event: (a) %.1f µs (nats-server and client), (b) %.1f µs, (b2) %.1f µs (clickhouse-server and client); a zero-cost projector on %d cores: at most %.0f events/s = %.2f of min(a,b)\n",
+		perA*1e6, perB*1e6, perB2*1e6, runtime.NumCPU(), float64(runtime.NumCPU())/(perA+perB2), float64(runtime.NumCPU())/(perA+perB2)/slower)
+	fmt.Printf("  clickhouse's files are on %s (%s)\n", fsType(shared.Dir()), shared.Dir())
 	fmt.Printf("  ratios: c/a %.3f, c/b %.3f, c/min(a,b) %.3f (goal 0.6), f/min(a,b) %.3f, c/f %.2f; RSS %dk/%dk backlog %.2f\n",
 		c/consumeRate, c/insertRate, c/slower, f/slower, c/f, n/1000, small/1000, float64(bigRun.peakRSS)/float64(smallRun.peakRSS))
 	fmt.Printf("  (pre-fill publish ran at about %.0f events/s; figures of the %d events checked exact)\n", pubRate, n)
@@ -280,6 +295,81 @@ func plainInsert(b *testing.B, events []ce.Event) float64 {
 	return rate
 }
 
+// insertAllResult is what plainInsertAll measured.
+type insertAllResult struct {
+	rate, cpu     float64 // events/s; CPU seconds of ClickHouse and this process
+	rows, inserts int
+}
+
+// plainInsertAll inserts every row the projector writes for the events
+// (the raw table and the typed ones), mapped into store batches of the
+// projector's default insert size before the clock starts, through the
+// store's writer: ClickHouse's ceiling for the projector's own rows.
+func plainInsertAll(b *testing.B, events []ce.Event) insertAllResult {
+	b.Helper()
+	ctx := context.Background()
+	conn := chservertest.Conn(b, shared, "", "")
+	const db = "bench_plain_all"
+	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := store.Migrate(ctx, conn, db); err != nil {
+		b.Fatal(err)
+	}
+	per := projection.Config{}.WithDefaults().InsertMaxEvents
+	var batches []*store.Batch
+	now := time.Now().UTC()
+	for i, e := range events {
+		if i%per == 0 {
+			batches = append(batches, store.NewBatch())
+		}
+		m := store.Meta{Subject: event.Type(e.Type()).Subject(), Seq: uint64(i + 1), Received: now}
+		if err := batches[len(batches)-1].Add(e, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	res := insertAllResult{}
+	for _, bt := range batches {
+		res.rows += bt.Rows()
+		res.inserts += bt.Tables()
+	}
+	settle(b, conn)
+	w := store.NewWriter(conn, db)
+	cpu0, chCPU0 := cpuSeconds(os.Getpid()), cpuSeconds(shared.Pid())
+	start := time.Now()
+	for _, bt := range batches {
+		if err := w.Write(ctx, bt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	settle(b, conn) // the merges the inserts caused are part of their cost
+	res.rate = float64(len(events)) / time.Since(start).Seconds()
+	res.cpu = cpuSeconds(os.Getpid()) - cpu0 + cpuSeconds(shared.Pid()) - chCPU0
+	_ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db)
+	return res
+}
+
+// fsType names the file system dir is on, as far as the benchmark cares.
+func fsType(dir string) string {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return "an unknown file system"
+	}
+	switch st.Type {
+	case 0x01021994:
+		return "tmpfs"
+	case 0xEF53:
+		return "ext2/3/4"
+	case 0x58465342:
+		return "xfs"
+	case 0x9123683E:
+		return "btrfs"
+	case 0x794c7630:
+		return "overlayfs"
+	}
+	return fmt.Sprintf("file system type %#x", st.Type)
+}
+
 // validateOnly runs the contract check the projector runs on each
 // message, on every core, and nothing else.
 func validateOnly(b *testing.B, payloads [][]byte) float64 {
@@ -358,6 +448,7 @@ func drainProjector(b *testing.B, natsURL, db, consumer string, n int, extraArgs
 		args = append(args, "--pprof")
 	}
 	cmd := exec.Command(binary, append(args, strings.Fields(os.Getenv("BENCH_PROJECTOR_ARGS"))...)...)
+	cmd.Env = append(os.Environ(), strings.Fields(os.Getenv("BENCH_PROJECTOR_ENV"))...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		b.Fatal(err)

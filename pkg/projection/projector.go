@@ -73,6 +73,12 @@ type Config struct {
 	PauseAfterInsert time.Duration
 }
 
+// WithDefaults returns c with every unset field at its default.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}
+
 func (c *Config) setDefaults() {
 	if c.Stream == "" {
 		c.Stream = bus.EventsStream

@@ -72,6 +72,27 @@ func NewBatch() *Batch {
 // Len is the number of events added since the last Reset.
 func (b *Batch) Len() int { return b.events.rows }
 
+// Rows is the number of rows the batch holds, every table's together.
+func (b *Batch) Rows() int {
+	n := 0
+	for _, t := range b.tables {
+		n += t.rows
+	}
+	return n
+}
+
+// Tables is the number of tables the batch has rows for: the inserts a
+// [Writer.Write] of it alone makes.
+func (b *Batch) Tables() int {
+	n := 0
+	for _, t := range b.tables {
+		if t.rows > 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // Counts returns the number of events added per type.
 func (b *Batch) Counts() map[event.Type]int { return b.counts }
 

@@ -37,10 +37,13 @@ func FuzzBatchAdd(f *testing.F) {
 		switch {
 		case err == nil && b.Len() != 1:
 			t.Fatalf("added without error but Len() = %d", b.Len())
+		case err == nil && (b.Rows() != 2 || b.Tables() != 2):
+			// the raw table's row and the typed table's
+			t.Fatalf("added without error but Rows() = %d, Tables() = %d; want 2, 2", b.Rows(), b.Tables())
 		case err != nil && !errors.Is(err, store.ErrUnmappable):
 			t.Fatalf("Add() = %v, want nil or ErrUnmappable", err)
-		case err != nil && b.Len() != 0:
-			t.Fatalf("refused but Len() = %d", b.Len())
+		case err != nil && (b.Len() != 0 || b.Rows() != 0 || b.Tables() != 0):
+			t.Fatalf("refused but Len() = %d, Rows() = %d, Tables() = %d", b.Len(), b.Rows(), b.Tables())
 		}
 	})
 }

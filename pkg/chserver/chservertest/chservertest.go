@@ -38,12 +38,18 @@ func Start(tb testing.TB) *chserver.Server {
 	return srv
 }
 
+// DirEnv names a directory under which [Main] puts its server's files
+// (default the system's temporary directory). make bench sets it to a
+// tmpfs: see BENCHMARKS.md for why a benchmark keeps ClickHouse's parts
+// off an ext4 file system without a journal.
+const DirEnv = "SUNDFLOW_TEST_CLICKHOUSE_DIR"
+
 // Main starts one server for a whole test binary, stores it in *srv, runs
 // the tests, stops the server and returns the exit code for os.Exit:
 //
 //	func TestMain(m *testing.M) { os.Exit(chservertest.Main(m, &srv)) }
 func Main(m *testing.M, srv **chserver.Server) int {
-	dir, err := os.MkdirTemp("", "sundflow-clickhouse-")
+	dir, err := os.MkdirTemp(os.Getenv(DirEnv), "sundflow-clickhouse-")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: make a directory for clickhouse-server: %v\n", err)
 		return 1
