@@ -31,7 +31,15 @@ var ErrKey = errors.New("attestation key")
 // Key signs and verifies attestations. The zero Key is off: Sign returns
 // "" and Verify false.
 type Key struct {
-	macs *sync.Pool // of hash.Hash keyed with the secret
+	macs *sync.Pool // of *macState keyed with the secret
+}
+
+// macState is a keyed HMAC with room for its input's prefix and its sum,
+// reused so that checking a message allocates nothing.
+type macState struct {
+	h      hash.Hash
+	prefix []byte
+	sum    [sha256.Size]byte
 }
 
 // ParseKey reads a key written as hexadecimal text (64 or more hex
@@ -45,7 +53,7 @@ func ParseKey(text string) (Key, error) {
 	if len(secret) < MinKeyBytes {
 		return Key{}, fmt.Errorf("%w: %d bytes, want at least %d (%d hex digits)", ErrKey, len(secret), MinKeyBytes, 2*MinKeyBytes)
 	}
-	return Key{macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, secret) }}}, nil
+	return Key{macs: &sync.Pool{New: func() any { return &macState{h: hmac.New(sha256.New, secret)} }}}, nil
 }
 
 // LoadKey reads a key file written as ParseKey describes.
@@ -92,7 +100,9 @@ func (k Key) Sign(subject, msgID string, data []byte) string {
 	if !k.On() {
 		return ""
 	}
-	return version + base64.RawURLEncoding.EncodeToString(k.mac(subject, msgID, data))
+	m := k.macs.Get().(*macState)
+	defer k.macs.Put(m)
+	return version + base64.RawURLEncoding.EncodeToString(m.mac(subject, msgID, data))
 }
 
 // Verify reports whether value is the attestation of the message, in
@@ -112,20 +122,23 @@ func (k Key) Verify(subject, msgID string, data []byte, value string) bool {
 	if _, err := base64.RawURLEncoding.Decode(got[:], []byte(enc)); err != nil {
 		return false
 	}
-	return hmac.Equal(got[:], k.mac(subject, msgID, data))
+	m := k.macs.Get().(*macState)
+	defer k.macs.Put(m)
+	return hmac.Equal(got[:], m.mac(subject, msgID, data))
 }
 
 // mac is HMAC-SHA256 over the length-prefixed subject, message id and
-// payload, so no two different messages share an input.
-func (k Key) mac(subject, msgID string, data []byte) []byte {
-	h := k.macs.Get().(hash.Hash)
-	defer k.macs.Put(h)
-	h.Reset()
-	var n [8]byte
-	for _, part := range [][]byte{[]byte(subject), []byte(msgID), data} {
-		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
-		h.Write(n[:])
-		h.Write(part)
-	}
-	return h.Sum(nil)
+// payload, so no two different messages share an input. The sum is
+// valid until the next call.
+func (m *macState) mac(subject, msgID string, data []byte) []byte {
+	m.h.Reset()
+	p := binary.BigEndian.AppendUint64(m.prefix[:0], uint64(len(subject)))
+	p = append(p, subject...)
+	p = binary.BigEndian.AppendUint64(p, uint64(len(msgID)))
+	p = append(p, msgID...)
+	p = binary.BigEndian.AppendUint64(p, uint64(len(data)))
+	m.h.Write(p)
+	m.h.Write(data)
+	m.prefix = p[:0]
+	return m.h.Sum(m.sum[:0])
 }
