@@ -70,8 +70,11 @@ type rawEvent struct {
 	// finds them by name once there are more than a few.
 	attrs []namedAttr
 	index map[string]int
-	form  dataForm
-	data  []byte // JSON text (dataJSON) or the decoded bytes (dataBase64)
+	// attrBuf holds the attributes of an ordinary event, saving their
+	// slice an allocation of its own.
+	attrBuf [10]namedAttr
+	form    dataForm
+	data    []byte // JSON text (dataJSON) or the decoded bytes (dataBase64)
 	// tree is data decoded, when the decoder already did it (hasTree).
 	tree     node
 	hasTree  bool
@@ -102,7 +105,7 @@ func (r *rawEvent) set(name string, a attr) {
 		return
 	}
 	if r.attrs == nil {
-		r.attrs = make([]namedAttr, 0, 8)
+		r.attrs = r.attrBuf[:0]
 	}
 	r.attrs = append(r.attrs, namedAttr{name, a})
 	switch {
@@ -164,9 +167,7 @@ func decodeStructuredTree(b []byte, tree bool) *rawEvent {
 		return r
 	}
 	scanned, fast := scanEvent(b, tree)
-	if scanned.members != nil {
-		defer releaseMembers(scanned.members)
-	}
+	defer scanned.releaseMembers()
 	members := scanned.members
 	if !fast {
 		// Not a plain JSON object: encoding/json says what is wrong, and
@@ -182,13 +183,13 @@ func decodeStructuredTree(b []byte, tree bool) *rawEvent {
 			members[i].member = m
 		}
 	}
-	seen := make(map[string]bool, len(members))
-	for _, m := range members {
-		if seen[m.name] {
+	seen := newNameSet(len(members))
+	for i, m := range members {
+		if seen.has(members[:i], m.name) {
 			r.add(attrPath(m.name), "duplicate", "the member appears more than once; give each attribute once")
 			continue
 		}
-		seen[m.name] = true
+		seen.add(m.name)
 		if isNull(m.value) {
 			// JSON format 1.0: null means the attribute is absent.
 			continue
@@ -232,12 +233,45 @@ func decodeStructuredTree(b []byte, tree bool) *rawEvent {
 		}
 		r.set(m.name, jsonAttr(m.value))
 	}
-	if seen["data"] && seen["data_base64"] && !isNullMember(members, "data") && !isNullMember(members, "data_base64") {
+	if seen.has(members, "data") && seen.has(members, "data_base64") && !isNullMember(members, "data") && !isNullMember(members, "data_base64") {
 		// Which one the source meant is unknowable, so neither is checked.
 		r.add("$.data_base64", "data-exclusive", "an event carries data or data_base64, never both; send JSON data in data")
 		r.form, r.data, r.tree, r.hasTree = dataNone, nil, node{}, false
 	}
 	return r
+}
+
+// nameSet tells which member names an event has: by looking through the
+// members before, for the dozen an event has, or in a map past that, so
+// an event made of many members costs no more than a map.
+type nameSet map[string]bool
+
+const nameSetFrom = 16
+
+func newNameSet(members int) nameSet {
+	if members <= nameSetFrom {
+		return nil
+	}
+	return make(nameSet, members)
+}
+
+// has reports whether name is among before, the members seen so far.
+func (s nameSet) has(before []scannedMember, name string) bool {
+	if s != nil {
+		return s[name]
+	}
+	for _, m := range before {
+		if m.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s nameSet) add(name string) {
+	if s != nil {
+		s[name] = true
+	}
 }
 
 func isNullMember(ms []scannedMember, name string) bool {

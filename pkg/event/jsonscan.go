@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The hot path of validation reads an event's JSON text once, with the
@@ -144,6 +145,8 @@ type jsonScanner struct {
 	// stack holds the kids of the objects and arrays being built until
 	// each is complete and its kids can be allocated at their number.
 	stack []node
+	// pooled is where stack came from in nodeStacks.
+	pooled *[]node
 	// arena is where kids are allocated from: one allocation serves the
 	// few small objects and arrays of an event.
 	arena []node
@@ -603,6 +606,8 @@ type scannedEvent struct {
 	// dataCompact whether its text has no white space between tokens.
 	data        node
 	dataCompact bool
+	// pooled is where members came from in scannedMembers.
+	pooled *[]scannedMember
 }
 
 // scannedMember is one member of an event's top-level object.
@@ -620,10 +625,14 @@ var scannedMembers = sync.Pool{New: func() any {
 	return &s
 }}
 
-func releaseMembers(ms []scannedMember) {
-	clear(ms)
-	ms = ms[:0]
-	scannedMembers.Put(&ms)
+func (ev *scannedEvent) releaseMembers() {
+	if ev.pooled == nil {
+		return
+	}
+	clear(ev.members)
+	*ev.pooled = ev.members[:0]
+	scannedMembers.Put(ev.pooled)
+	ev.members, ev.pooled = nil, nil
 }
 
 // nodeStacks recycles the scanners' stacks.
@@ -633,14 +642,18 @@ var nodeStacks = sync.Pool{New: func() any {
 }}
 
 func (s *jsonScanner) takeStack() {
-	s.stack = *nodeStacks.Get().(*[]node)
+	s.pooled = nodeStacks.Get().(*[]node)
+	s.stack = *s.pooled
 }
 
+// returnStack puts the stack back through the pointer it came in, which
+// costs no allocation (a pointer to a new slice header would).
 func (s *jsonScanner) returnStack() {
 	clear(s.stack) // what a failed parse left
-	st := s.stack[:0]
-	s.stack = nil
-	nodeStacks.Put(&st)
+	p := s.pooled
+	*p = s.stack[:0]
+	s.stack, s.pooled = nil, nil
+	nodeStacks.Put(p)
 }
 
 // scanEvent splits an event's JSON text (known to be UTF-8) into its
@@ -648,8 +661,16 @@ func (s *jsonScanner) returnStack() {
 // tree is true (else only checking it is JSON). ok is false when the
 // text is not a JSON object alone, or not plainly so; the caller then
 // takes the encoding/json path for its error message.
+//
+// Without a tree (ParseAttested) the strings share b's memory instead of
+// a copy's, as the event's data already does: b must not change after.
 func scanEvent(b []byte, tree bool) (ev scannedEvent, ok bool) {
-	s := jsonScanner{b: b, text: string(b)}
+	s := jsonScanner{b: b}
+	if tree {
+		s.text = string(b)
+	} else {
+		s.text = unsafe.String(unsafe.SliceData(b), len(b))
+	}
 	s.takeStack()
 	defer s.returnStack()
 	s.skipSpace()
@@ -658,7 +679,8 @@ func scanEvent(b []byte, tree bool) (ev scannedEvent, ok bool) {
 	}
 	s.i++
 	s.depth = 1
-	ev.members = (*scannedMembers.Get().(*[]scannedMember))[:0]
+	ev.pooled = scannedMembers.Get().(*[]scannedMember)
+	ev.members = (*ev.pooled)[:0]
 	seenData := false
 	s.skipSpace()
 	if s.i < len(b) && b[s.i] == '}' {
