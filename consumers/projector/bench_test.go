@@ -235,14 +235,8 @@ func plainConsume(b *testing.B, js jetstream.JetStream, n int) float64 {
 func plainInsert(b *testing.B, events []ce.Event) float64 {
 	b.Helper()
 	ctx := context.Background()
-	conn := chservertest.Conn(b, shared, "", "")
 	const db = "bench_plain"
-	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := store.Migrate(ctx, conn, db); err != nil {
-		b.Fatal(err)
-	}
+	conn := freshDatabase(b, db)
 	type block struct{ cols []any }
 	var blocks []block
 	for lo := 0; lo < len(events); lo += 5000 {
@@ -301,6 +295,20 @@ type insertAllResult struct {
 	rows, inserts int
 }
 
+// freshDatabase drops db and migrates it anew on the shared server.
+func freshDatabase(b *testing.B, db string) driver.Conn {
+	b.Helper()
+	ctx := context.Background()
+	conn := chservertest.Conn(b, shared, "", "")
+	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := store.Migrate(ctx, conn, db); err != nil {
+		b.Fatal(err)
+	}
+	return conn
+}
+
 // plainInsertAll inserts every row the projector writes for the events
 // (the raw table and the typed ones), mapped into store batches of the
 // projector's default insert size before the clock starts, through the
@@ -308,14 +316,8 @@ type insertAllResult struct {
 func plainInsertAll(b *testing.B, events []ce.Event) insertAllResult {
 	b.Helper()
 	ctx := context.Background()
-	conn := chservertest.Conn(b, shared, "", "")
 	const db = "bench_plain_all"
-	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := store.Migrate(ctx, conn, db); err != nil {
-		b.Fatal(err)
-	}
+	conn := freshDatabase(b, db)
 	per := projection.Config{}.WithDefaults().InsertMaxEvents
 	var batches []*store.Batch
 	now := time.Now().UTC()
