@@ -315,12 +315,12 @@ func (p *Projector) ensureConsumer(ctx context.Context) (jetstream.Consumer, err
 	}
 }
 
-func (p *Projector) fetch(cons jetstream.Consumer) ([]jetstream.Msg, error) {
-	mb, err := cons.Fetch(p.cfg.BatchSize, jetstream.FetchMaxWait(p.cfg.BatchWait), jetstream.FetchMaxBytes(p.cfg.BatchMaxBytes))
+func (p *Projector) fetch(cons jetstream.Consumer, size int) ([]jetstream.Msg, error) {
+	mb, err := cons.Fetch(size, jetstream.FetchMaxWait(p.cfg.BatchWait), jetstream.FetchMaxBytes(p.cfg.BatchMaxBytes))
 	if err != nil {
 		return nil, err
 	}
-	msgs := make([]jetstream.Msg, 0, p.cfg.BatchSize)
+	msgs := make([]jetstream.Msg, 0, size)
 	for m := range mb.Messages() {
 		msgs = append(msgs, m)
 	}
@@ -332,6 +332,24 @@ func (p *Projector) fetch(cons jetstream.Consumer) ([]jetstream.Msg, error) {
 		p.log.Warn("fetch ended early", "err", err, "messages", len(msgs))
 	}
 	return msgs, nil
+}
+
+// nextFetchSize is how many messages the fetch after msgs asks for: a
+// batch, except at the end of a backlog. There a fetch for a full batch
+// would wait out BatchWait for messages not yet published, so after a
+// full fetch whose last message says fewer than a batch are pending, the
+// next asks for those alone and returns as soon as they are in. A fetch
+// that was not full (caught up) leaves the next to wait for a batch by
+// count and time as usual, so a trickle of events is still batched.
+func nextFetchSize(msgs []jetstream.Msg, asked, batch int) int {
+	if len(msgs) < asked {
+		return batch
+	}
+	md, err := msgs[len(msgs)-1].Metadata()
+	if err != nil || md.NumPending == 0 || md.NumPending >= uint64(batch) {
+		return batch
+	}
+	return int(md.NumPending)
 }
 
 // fetched is a batch of messages with their decoded events, mapped into
@@ -373,9 +391,10 @@ func (p *Projector) release(bs []*store.Batch) {
 func (p *Projector) fetchLoop(ctx context.Context, cons jetstream.Consumer, out chan<- fetched) {
 	defer close(out)
 	backoff := p.cfg.RetryMin
+	size := p.cfg.BatchSize
 	for ctx.Err() == nil {
 		t0 := time.Now()
-		msgs, err := p.fetch(cons)
+		msgs, err := p.fetch(cons, size)
 		if err != nil {
 			p.log.Warn("fetch from jetstream failed; retrying", "err", err, "retry_in", backoff.String())
 			if !sleep(ctx, backoff) {
@@ -393,6 +412,7 @@ func (p *Projector) fetchLoop(ctx context.Context, cons jetstream.Consumer, out 
 			continue
 		}
 		backoff = p.cfg.RetryMin
+		size = nextFetchSize(msgs, size, p.cfg.BatchSize)
 		if len(msgs) == 0 {
 			continue
 		}

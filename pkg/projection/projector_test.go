@@ -438,3 +438,32 @@ func TestConsumerDeletedIsRecreated(t *testing.T) {
 	e.waitDrained(consumerName, time.Minute)
 	e.checkFigures(sc.Want, "after the consumer was deleted and declared again")
 }
+
+// The end of a backlog is fetched by its number, so it does not wait out
+// BatchWait for a full batch: a backlog of two and a bit batches drains
+// long before one BatchWait, and then a trickle is still batched by time.
+func TestBacklogTailDoesNotWaitForAFullBatch(t *testing.T) {
+	e := newEnv(t, shared)
+	sc := storetest.NewScenario(12, 300)
+	const batch = 100
+	tail := len(sc.Events) % batch
+	if tail == 0 || len(sc.Events) < 2*batch {
+		t.Fatalf("scenario of %d events: want a backlog of more than two batches with a partial last one", len(sc.Events))
+	}
+	e.publish(sc.Events, publishOpts{})
+	const wait = 8 * time.Second
+	start := time.Now()
+	r := e.startProjector(projection.Config{BatchSize: batch, InsertMaxEvents: batch, BatchWait: wait, AckWait: 2 * wait})
+	e.waitDrained(consumerName, wait/2)
+	t.Logf("%d events (last batch %d) drained in %s with a BatchWait of %s", len(sc.Events), tail, time.Since(start).Round(time.Millisecond), wait)
+	e.checkFigures(sc.Want, "after the backlog")
+
+	// Caught up, the next fetch waits for a full batch or BatchWait
+	// again: a few more events are not inserted at once.
+	more := storetest.NewScenario(13, 40).Events[:3]
+	e.publish(more, publishOpts{})
+	time.Sleep(2 * time.Second)
+	if got := metric(t, r.reg, "sundflow_projector_events_projected_total", ""); got != float64(len(sc.Events)) {
+		t.Fatalf("events_projected_total = %v two seconds after 3 more events, want %d: a trickle must wait for its batch", got, len(sc.Events))
+	}
+}

@@ -187,16 +187,18 @@ func replayRead(ctx context.Context, o ReplayOptions, fresh string, total uint64
 	}
 	h := fnv.New64a()
 	var last uint64
+	size := o.BatchSize
 	for last < res.LastSeq {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("replay stopped at sequence %d of %d: %w", last, res.LastSeq, err)
 		}
-		mb, err := cons.Fetch(o.BatchSize, jetstream.FetchMaxWait(2*time.Second))
+		mb, err := cons.Fetch(size, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
 			return nil, fmt.Errorf("fetch from %s after sequence %d: %w", o.Stream, last, err)
 		}
-		var msgs []jetstream.Msg
+		var msgs, fetched []jetstream.Msg
 		for m := range mb.Messages() {
+			fetched = append(fetched, m)
 			md, err := m.Metadata()
 			if err != nil || md.Sequence.Stream > res.LastSeq {
 				continue // after the snapshot: the catch-up or the live projector has it
@@ -207,6 +209,7 @@ func replayRead(ctx context.Context, o ReplayOptions, fresh string, total uint64
 		if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) && len(msgs) == 0 {
 			return nil, fmt.Errorf("fetch from %s after sequence %d: %w", o.Stream, last, err)
 		}
+		size = nextFetchSize(fetched, size, o.BatchSize)
 		if len(msgs) == 0 {
 			// Nothing up to LastSeq is left (its last messages were
 			// removed meanwhile) once the consumer has no more pending.
