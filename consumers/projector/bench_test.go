@@ -292,7 +292,29 @@ func plainConsume(b *testing.B, js jetstream.JetStream, consumer string, n int) 
 			got++
 		}
 	}
+	// Done, as a drain is, when the server has taken every ack.
+	waitAcked(b, cons, n)
 	return float64(n) / time.Since(start).Seconds()
+}
+
+// drainPoll is how often the end of a consume or a drain is looked for.
+const drainPoll = 25 * time.Millisecond
+
+// acked reports whether cons has acknowledged the first n messages of the
+// stream with none in flight.
+func acked(cons jetstream.Consumer, n int) bool {
+	info, err := cons.Info(context.Background())
+	return err == nil && info.AckFloor.Stream >= uint64(n) && info.NumAckPending == 0
+}
+
+// waitAcked polls until acked holds (at most a minute).
+func waitAcked(b *testing.B, cons jetstream.Consumer, n int) {
+	b.Helper()
+	for deadline := time.Now().Add(time.Minute); !acked(cons, n); time.Sleep(drainPoll) {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d messages fetched and acknowledged, but the server has not taken every ack after a minute", n)
+		}
+	}
 }
 
 // plainInsert inserts the events as raw-table rows in batches of 5000,
@@ -567,13 +589,13 @@ func drainProjector(b *testing.B, natsURL, db, consumer string, n int, extraArgs
 
 	var res drainResult
 	deadline := time.Now().Add(20 * time.Minute)
-	tick := time.NewTicker(100 * time.Millisecond)
+	tick := time.NewTicker(drainPoll)
 	defer tick.Stop()
 	for i := 0; ; i++ {
 		if rss := procStatus(cmd.Process.Pid, "VmRSS"); rss > res.peakRSS {
 			res.peakRSS = rss
 		}
-		if i%5 == 0 {
+		if i%20 == 0 {
 			if h := scrapeFloat(metricsAddr, "go_memstats_heap_inuse_bytes"); uint64(h) > res.peakHeap {
 				res.peakHeap = uint64(h)
 				if profDir != "" {
@@ -581,11 +603,8 @@ func drainProjector(b *testing.B, natsURL, db, consumer string, n int, extraArgs
 				}
 			}
 		}
-		c, err := js.Consumer(ctx, bus.EventsStream, consumer)
-		if err == nil {
-			if info, err := c.Info(ctx); err == nil && info.AckFloor.Stream >= uint64(n) && info.NumAckPending == 0 {
-				break
-			}
+		if c, err := js.Consumer(ctx, bus.EventsStream, consumer); err == nil && acked(c, n) {
+			break
 		}
 		if time.Now().After(deadline) {
 			b.Fatalf("projector did not drain %d events in 20 minutes", n)
