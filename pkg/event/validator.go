@@ -50,8 +50,9 @@ func (v *Validator) ParseStructured(b []byte) (ce.Event, error) {
 // stores: it skips the schema, code, cross-field and privacy checks,
 // which are most of the cost of ParseStructured. An event that does not
 // even decode cleanly gets the full check, so its problems are reported
-// as ParseStructured would. The event's data may share b's memory, so b
-// must not change afterwards. Never call it for input nobody checked.
+// as ParseStructured would. The event's data and attribute strings may
+// share b's memory, so b must not change afterwards. Never call it for
+// input nobody checked.
 func (v *Validator) ParseAttested(b []byte) (ce.Event, error) {
 	r := decodeStructuredTree(b, false)
 	if r.fatal || len(r.problems) > 0 || r.form != dataJSON {
