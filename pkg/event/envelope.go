@@ -344,7 +344,8 @@ func jsonAttr(v json.RawMessage) attr {
 // envelope checks the context attributes and builds the event. The
 // returned type is "" when the type attribute is missing or unknown.
 func (r *rawEvent) envelope() (ce.Event, Type) {
-	ec := &ce.EventContextV1{}
+	parts := &envelopeParts{}
+	ec := &parts.ec
 	var t Type
 
 	str := func(name string, required bool) (string, bool) {
@@ -392,11 +393,13 @@ func (r *rawEvent) envelope() (ce.Event, Type) {
 		}
 	}
 	if v, ok := str("subject", false); ok {
-		ec.Subject = &v
+		parts.subject = v
+		ec.Subject = &parts.subject
 	}
 	if v, ok := str("time", false); ok {
 		if tm, ok := parseTime(v); ok {
-			ec.Time = &cetypes.Timestamp{Time: tm}
+			parts.time.Time = tm
+			ec.Time = &parts.time
 		} else {
 			r.add("$.time", "time", "time must be an RFC 3339 timestamp with a date, a time and an offset, e.g. 2024-03-01T09:30:00Z or 2024-03-01T10:30:00.250+01:00")
 		}
@@ -411,18 +414,26 @@ func (r *rawEvent) envelope() (ce.Event, Type) {
 		case !isJSONMediaType(mt):
 			r.add("$.datacontenttype", "profile.datacontenttype", `sundflow events carry JSON data: set datacontenttype to "application/json" (or leave it out in structured mode)`)
 		default:
-			ec.DataContentType = &v
+			parts.contentType = v
+			ec.DataContentType = &parts.contentType
 		}
 	}
 	if v, ok := str("dataschema", false); ok {
-		u, err := parseSchemaURI(v)
-		switch {
-		case err != nil || !u.IsAbs() || !uriChars(v):
-			r.add("$.dataschema", "uri", "dataschema must be an absolute URI (RFC 3986); leave it out or use the schema URI of the type")
-		case t != "" && v != t.SchemaURI():
-			r.add("$.dataschema", "profile.dataschema", "dataschema does not match the type; leave it out or set it to "+t.SchemaURI())
-		default:
-			ec.DataSchema = &cetypes.URI{URL: *u}
+		if u, ok := schemaURIs[v]; ok && v == t.SchemaURI() {
+			// The type's own schema URI, checked once (TestSchemaURIs).
+			parts.schema.URL = *u
+			ec.DataSchema = &parts.schema
+		} else {
+			u, err := url.Parse(v)
+			switch {
+			case err != nil || !u.IsAbs() || !uriChars(v):
+				r.add("$.dataschema", "uri", "dataschema must be an absolute URI (RFC 3986); leave it out or use the schema URI of the type")
+			case t != "" && v != t.SchemaURI():
+				r.add("$.dataschema", "profile.dataschema", "dataschema does not match the type; leave it out or set it to "+t.SchemaURI())
+			default:
+				parts.schema.URL = *u
+				ec.DataSchema = &parts.schema
+			}
 		}
 	}
 
@@ -456,8 +467,8 @@ func (r *rawEvent) envelope() (ce.Event, Type) {
 	e := ce.Event{Context: ec}
 	if ec.DataContentType == nil {
 		if !r.has("datacontenttype") {
-			ct := ce.ApplicationJSON
-			ec.DataContentType = &ct
+			parts.contentType = ce.ApplicationJSON
+			ec.DataContentType = &parts.contentType
 		}
 	}
 	switch r.form {
@@ -621,6 +632,16 @@ func parseMediaType(v string) (string, error) {
 	return mt, err
 }
 
+// envelopeParts are an event's context and the values its pointers
+// point to, allocated together: one allocation instead of six per event.
+type envelopeParts struct {
+	ec          ce.EventContextV1
+	subject     string
+	contentType string
+	time        cetypes.Timestamp
+	schema      cetypes.URI
+}
+
 // schemaURIs holds the schema URI of every type, parsed: the dataschema
 // nearly every event that gives one has.
 var schemaURIs = func() map[string]*url.URL {
@@ -634,15 +655,6 @@ var schemaURIs = func() map[string]*url.URL {
 	}
 	return m
 }()
-
-// parseSchemaURI is url.Parse, with the types' schema URIs parsed once.
-func parseSchemaURI(v string) (*url.URL, error) {
-	if u, ok := schemaURIs[v]; ok {
-		c := *u // the caller keeps it in the event
-		return &c, nil
-	}
-	return url.Parse(v)
-}
 
 // sources remembers the sources parsed so far, up to maxSources of
 // them: a source system sends all its events with one source, and

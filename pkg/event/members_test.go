@@ -62,3 +62,34 @@ func TestDuplicateMembers(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaURIs: the types' own schema URIs, which envelope takes
+// without checking them again, pass every check a dataschema gets, and
+// an event giving its type's schema URI keeps it as given.
+func TestSchemaURIs(t *testing.T) {
+	v := newTestValidator(t)
+	for _, ty := range Types {
+		s := ty.SchemaURI()
+		u, ok := schemaURIs[s]
+		if !ok {
+			t.Fatalf("%s: schema URI %s not parsed beforehand", ty, s)
+		}
+		if !u.IsAbs() || !uriChars(s) || u.String() != s {
+			t.Errorf("%s: schema URI %s would fail the dataschema checks (absolute %v, URI characters %v, as parsed %s)", ty, s, u.IsAbs(), uriChars(s), u)
+		}
+	}
+	body := `{"specversion":"1.0","id":"a","source":"urn:x","type":"org.sundflow.vacancy.closed.v1","time":"2026-01-02T03:04:05Z","dataschema":"` +
+		VacancyClosed.SchemaURI() + `","data":{}}`
+	e, err := v.ParseAttested([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.DataSchema() != VacancyClosed.SchemaURI() {
+		t.Errorf("dataschema %q, want %q", e.DataSchema(), VacancyClosed.SchemaURI())
+	}
+	// Another type's schema URI is still refused.
+	wrong := strings.Replace(body, VacancyClosed.SchemaURI(), VacancyPublished.SchemaURI(), 1)
+	if _, err := v.ParseStructured([]byte(wrong)); err == nil || !strings.Contains(err.Error(), "profile.dataschema") {
+		t.Errorf("another type's schema URI: err %v, want a profile.dataschema problem", err)
+	}
+}
