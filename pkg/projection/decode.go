@@ -127,7 +127,7 @@ func (c checker) decodeAll(msgs []jetstream.Msg, bs []*store.Batch) []decoded {
 				if d.kind != "" {
 					continue
 				}
-				d.source, d.id, d.typ = d.ev.Source(), d.ev.ID(), d.ev.Type()
+				d.source, d.id, d.typ = b.Key(d.ev)
 				if err := b.Add(d.ev, d.meta); err != nil {
 					d.kind, d.reason = KindUnstorable, err.Error()
 					continue

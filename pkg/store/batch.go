@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"sort"
 	"time"
 	"unsafe"
@@ -42,6 +43,26 @@ type Batch struct {
 	retractions        *retractionsTable
 	tables             []*table
 	counts             map[event.Type]int
+	// uris remembers the text of the source and dataschema URIs met: a
+	// source system sends all its events with one source, and writing a
+	// URL out again took a microsecond of every event.
+	uris map[url.URL]string
+}
+
+// maxURIs bounds Batch.uris.
+const maxURIs = 256
+
+// uriText is u.String(), remembered.
+func (b *Batch) uriText(u *url.URL) string {
+	if s, ok := b.uris[*u]; ok {
+		return s
+	}
+	s := u.String()
+	if len(b.uris) >= maxURIs {
+		clear(b.uris)
+	}
+	b.uris[*u] = s
+	return s
 }
 
 // NewBatch returns an empty batch.
@@ -57,6 +78,7 @@ func NewBatch() *Batch {
 		placementsEnded:    newPlacementsEndedTable(),
 		retractions:        newRetractionsTable(),
 		counts:             map[event.Type]int{},
+		uris:               map[url.URL]string{},
 	}
 	b.tables = []*table{
 		&b.events.table,
@@ -107,7 +129,7 @@ func (b *Batch) Reset() {
 // Add maps a validated event to a row of the raw events table and one of
 // its typed table. On error (matching [ErrUnmappable]) nothing is added.
 func (b *Batch) Add(e ce.Event, m Meta) error {
-	row, err := newRawRow(e, m)
+	row, err := b.newRawRow(e, m)
 	if err != nil {
 		return err
 	}
@@ -285,15 +307,63 @@ func sharedString(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-func newRawRow(e ce.Event, m Meta) (rawRow, error) {
+// Key returns e's source, id and type as the batch stores them, without
+// the copies of e's context that its getters make.
+func (b *Batch) Key(e ce.Event) (source, id, typ string) {
+	if ec, ok := e.Context.(*ce.EventContextV1); ok {
+		return b.uriText(&ec.Source.URL), ec.ID, ec.Type
+	}
+	return e.Source(), e.ID(), e.Type()
+}
+
+// contextFields are the parts of an event's context a row stores.
+type contextFields struct {
+	source, id, typ, specversion, subject, datacontenttype, dataschema string
+	time                                                               time.Time
+	ext                                                                map[string]any
+}
+
+// contextOf reads e's context. A CloudEvents 1.0 context (every event the
+// validator makes) is read field by field, with the URLs' text
+// remembered: its getters copy the whole context at each call and write
+// the URLs out anew. Any other context is read through its getters.
+func (b *Batch) contextOf(e ce.Event) contextFields {
+	ec, ok := e.Context.(*ce.EventContextV1)
+	if !ok {
+		return contextByGetters(e)
+	}
+	c := contextFields{source: b.uriText(&ec.Source.URL), id: ec.ID, typ: ec.Type, specversion: ce.CloudEventsVersionV1, ext: ec.Extensions}
+	if ec.Subject != nil {
+		c.subject = *ec.Subject
+	}
+	if ec.DataContentType != nil {
+		c.datacontenttype = *ec.DataContentType
+	}
+	if ec.DataSchema != nil {
+		c.dataschema = b.uriText(&ec.DataSchema.URL)
+	}
+	if ec.Time != nil {
+		c.time = ec.Time.Time
+	}
+	return c
+}
+
+func contextByGetters(e ce.Event) contextFields {
+	return contextFields{source: e.Source(), id: e.ID(), typ: e.Type(), specversion: e.SpecVersion(),
+		subject: e.Subject(), datacontenttype: e.DataContentType(), dataschema: e.DataSchema(),
+		time: e.Time(), ext: e.Extensions()}
+}
+
+func (b *Batch) newRawRow(e ce.Event, m Meta) (rawRow, error) {
+	c := b.contextOf(e)
 	r := rawRow{
-		source:          e.Source(),
-		id:              e.ID(),
-		typ:             e.Type(),
-		specversion:     e.SpecVersion(),
-		subject:         e.Subject(),
-		datacontenttype: e.DataContentType(),
-		dataschema:      e.DataSchema(),
+		source:          c.source,
+		id:              c.id,
+		typ:             c.typ,
+		specversion:     c.specversion,
+		subject:         c.subject,
+		datacontenttype: c.datacontenttype,
+		dataschema:      c.dataschema,
 		data:            sharedString(e.Data()),
 		natsSubject:     m.Subject,
 		seq:             m.Seq,
@@ -301,10 +371,10 @@ func newRawRow(e ce.Event, m Meta) (rawRow, error) {
 		extNames:        []string{},
 		extValues:       []string{},
 	}
+	t, ext := c.time, c.ext
 	if r.source == "" || r.id == "" {
 		return r, fmt.Errorf("event without source or id: %w", ErrUnmappable)
 	}
-	t := e.Time()
 	if t.IsZero() {
 		t = minDate // time is optional in CloudEvents; absent is stored as 1970-01-01
 	}
@@ -316,7 +386,7 @@ func newRawRow(e ce.Event, m Meta) (rawRow, error) {
 	if r.received.Before(minDate) {
 		r.received = minDate
 	}
-	if ext := e.Extensions(); len(ext) > 0 {
+	if len(ext) > 0 {
 		for name := range ext {
 			r.extNames = append(r.extNames, name)
 		}
