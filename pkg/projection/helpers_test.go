@@ -15,7 +15,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/sundflow/sundflow/pkg/attest"
 	"github.com/sundflow/sundflow/pkg/bus"
@@ -265,11 +264,6 @@ func (e *env) checkFigures(want storetest.Figures, when string) {
 	if d := storetest.Diff(want, e.figures(), 15); len(d) > 0 {
 		e.t.Fatalf("%s: figures differ from the ones known by construction:\n%s", when, strings.Join(d, "\n"))
 	}
-}
-
-func counter(t *testing.T, c prometheus.Collector) float64 {
-	t.Helper()
-	return testutil.ToFloat64(c)
 }
 
 // metric reads one sample of a registry by name and label value ("" for
